@@ -1,0 +1,41 @@
+/* The seam between the generic VM core and one architecture. The core calls
+ * only these; everything named x86 or arm lives behind them. */
+#ifndef AIRLOCK_ARCH_H
+#define AIRLOCK_ARCH_H
+
+#include "../vmm/mem.h"
+
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+/* Default kernel command line when the user gives none. */
+extern const char arch_default_cmdline[];
+
+/* Checks arch-specific KVM capabilities. 0, or -1 after one error line. */
+int arch_check_kvm(int kvm_fd);
+
+/* Guest-physical RAM regions for ram_size bytes of RAM. */
+void arch_ram_layout(uint64_t ram_size, struct mem_layout *out);
+
+/* After KVM_CREATE_VM and memory slots, before vCPUs: irqchip, timers,
+ * platform devices. 0 or -1 after one error line. */
+int arch_vm_init(struct vm *vm);
+
+/* Loads kernel, initrd and firmware tables into guest RAM. */
+int arch_load_guest(struct vm *vm);
+
+/* Per vCPU, in the creating thread: CPUID, registers, MSRs. */
+int arch_vcpu_init(struct vcpu *vcpu);
+
+/* An exit the generic loop does not know. Returns 0 to continue, 1 when the
+ * VM has been asked to stop, -1 for an unexpected exit (already reported). */
+int arch_handle_exit(struct vcpu *vcpu);
+
+/* One line of vCPU state (instruction pointer and the like) for reports. */
+void arch_vcpu_describe(struct vcpu *vcpu, char *buf, unsigned len);
+
+void arch_vm_destroy(struct vm *vm);
+
+#endif

@@ -1,0 +1,164 @@
+/* Putting an x86_64 guest in memory: bzImage, command line, initrd, the zero
+ * page, ACPI tables, and the GDT and identity page tables the 64-bit entry
+ * expects. */
+#include "x86.h"
+#include "acpi.h"
+#include "layout.h"
+#include "memmap.h"
+
+#include "../arch.h"
+#include "../../boot/bzimage.h"
+#include "../../vmm/log.h"
+#include "../../vmm/util.h"
+#include "../../vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KERNEL_MAX_FILE (512ULL << 20)
+
+const char arch_default_cmdline[] = "console=ttyS0";
+
+static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* GDT at X86_GDT_ADDR; PML4 -> one PDPT -> four page directories of 2 MiB
+ * pages: the first 4 GiB identity-mapped. */
+static void write_boot_tables(struct guest_mem *mem)
+{
+	uint8_t *gdt = guest_mem_ptr(mem, X86_GDT_ADDR, 5 * 8);
+	uint8_t *pml4 = guest_mem_ptr(mem, X86_PML4, 4096);
+	uint8_t *pdpt = guest_mem_ptr(mem, X86_PDPT, 4096);
+	uint8_t *pd = guest_mem_ptr(mem, X86_PD, 4 * 4096);
+
+	memset(gdt, 0, 5 * 8);
+	wr64(gdt + X86_BOOT_CS, X86_GDT_CODE64);
+	wr64(gdt + X86_BOOT_DS, X86_GDT_DATA);
+	wr64(gdt + X86_BOOT_TSS, X86_GDT_TSS);
+
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	wr64(pml4, X86_PDPT | 3);
+	for (unsigned i = 0; i < 4; i++)
+		wr64(pdpt + i * 8, (X86_PD + i * 4096) | 3);
+	for (unsigned i = 0; i < 4 * 512; i++)
+		wr64(pd + i * 8, ((uint64_t)i << 21) | 0x83);   /* present, rw, 2M */
+}
+
+static int load_initrd(struct vm *vm, const char *path, uint64_t lowest, uint64_t highest,
+		       uint64_t *addr, uint64_t *size)
+{
+	struct stat st;
+	uint64_t top = highest, at;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		pr_err("initrd %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*size = (uint64_t)st.st_size;
+	at = *size <= top ? (top - *size) & ~0xfffULL : 0;
+	if (*size == 0 || *size > top || at < lowest) {
+		pr_err("initrd %s (%llu MiB) does not fit in guest RAM below %llu MiB next to the kernel; raise --mem",
+		       path, (unsigned long long)(*size >> 20), (unsigned long long)(highest >> 20));
+		close(fd);
+		return -1;
+	}
+	ret = file_read_exact(fd, guest_mem_ptr(&vm->mem, at, *size), *size);
+	close(fd);
+	if (ret < 0) {
+		pr_err("initrd %s: %s", path, strerror(-ret));
+		return -1;
+	}
+	*addr = at;
+	return 0;
+}
+
+int arch_load_guest(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const struct mem_region *low = &vm->mem.layout.r[0];
+	const char *cmdline = cfg->cmdline ? cfg->cmdline : arch_default_cmdline;
+	struct e820_entry e820[BZ_E820_MAX];
+	struct bzimage_boot b = { 0 };
+	struct bzimage_info info;
+	uint64_t run_base, need_end, highest;
+	size_t len, cmdlen = strlen(cmdline);
+	uint8_t *img;
+	enum bz_err bz;
+	char why[128];
+	long acpi;
+	int ret;
+
+	ret = file_read_all(cfg->kernel, &img, &len, KERNEL_MAX_FILE);
+	if (ret < 0) {
+		pr_err("kernel %s: %s", cfg->kernel,
+		       ret == -EFBIG ? "larger than 512 MiB, not a kernel" : strerror(-ret));
+		return -1;
+	}
+	bz = bzimage_parse(img, len, &info);
+	if (bz != BZ_OK) {
+		pr_err("kernel %s: %s", cfg->kernel, bz_strerror(bz, &info, why, sizeof(why)));
+		goto err;
+	}
+
+	/* The decompressor runs at the preferred address when that is above
+	 * where we load it, and needs init_size bytes from there. */
+	run_base = info.pref_address > X86_KERNEL_LOAD ? info.pref_address : X86_KERNEL_LOAD;
+	need_end = run_base + info.init_size;
+	if (!mem_layout_contains(&vm->mem.layout, X86_KERNEL_LOAD, need_end - X86_KERNEL_LOAD)) {
+		pr_err("kernel %s needs %llu MiB of RAM but --mem gives %llu MiB",
+		       cfg->kernel, (unsigned long long)((need_end + MIB(1) - 1) >> 20),
+		       (unsigned long long)(cfg->mem_size >> 20));
+		goto err;
+	}
+	memcpy(guest_mem_ptr(&vm->mem, X86_KERNEL_LOAD, info.kernel_size), img + info.setup_size,
+	       info.kernel_size);
+
+	if (cmdlen > info.cmdline_size || cmdlen >= X86_CMDLINE_MAX) {
+		pr_err("command line is %zu bytes; this kernel takes at most %u", cmdlen,
+		       info.cmdline_size);
+		goto err;
+	}
+	memcpy(guest_mem_ptr(&vm->mem, X86_CMDLINE, cmdlen + 1), cmdline, cmdlen + 1);
+	b.cmdline_addr = (uint32_t)X86_CMDLINE;
+
+	if (cfg->initrd) {
+		highest = low->gpa + low->size;
+		if (info.initrd_addr_max && highest > (uint64_t)info.initrd_addr_max + 1)
+			highest = (uint64_t)info.initrd_addr_max + 1;
+		if (load_initrd(vm, cfg->initrd, need_end, highest, &b.initrd_addr,
+				&b.initrd_size) < 0)
+			goto err;
+	}
+
+	acpi = x86_acpi_build(guest_mem_ptr(&vm->mem, X86_ACPI_BASE, X86_ACPI_END - X86_ACPI_BASE),
+			      X86_ACPI_END - X86_ACPI_BASE, X86_ACPI_BASE, cfg->cpus);
+	if (acpi < 0) {
+		pr_err("ACPI tables do not fit below 1 MiB");
+		goto err;
+	}
+	b.rsdp_addr = X86_ACPI_BASE;
+	b.e820 = e820;
+	b.nr_e820 = x86_e820_build(&vm->mem.layout, e820, BZ_E820_MAX);
+	bzimage_fill_zero_page(guest_mem_ptr(&vm->mem, X86_ZERO_PAGE, BZ_ZERO_PAGE_SIZE), img, &info,
+			       &b);
+	write_boot_tables(&vm->mem);
+
+	vm->arch->entry = X86_KERNEL_LOAD + 0x200;      /* startup_64 */
+	vm->arch->zero_page = X86_ZERO_PAGE;
+	pr_info("kernel: boot protocol %u.%02u, %u KiB, init_size %u MiB; initrd %llu KiB",
+		info.version >> 8, info.version & 0xff, info.kernel_size >> 10, info.init_size >> 20,
+		(unsigned long long)(b.initrd_size >> 10));
+	free(img);
+	return 0;
+err:
+	free(img);
+	return -1;
+}

@@ -1,0 +1,105 @@
+/* The x86_64 platform around the vCPUs: in-kernel PIC/IOAPIC/LAPIC and PIT,
+ * COM1, the power devices, and the exits only x86 has. */
+#include "x86.h"
+#include "layout.h"
+#include "memmap.h"
+
+#include "../arch.h"
+#include "../../vmm/console.h"
+#include "../../vmm/log.h"
+#include "../../vmm/vm.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+int arch_check_kvm(int kvm_fd)
+{
+	static const struct { int cap; const char *name; } caps[] = {
+		{ KVM_CAP_IRQCHIP, "IRQCHIP" },
+		{ KVM_CAP_PIT2, "PIT2" },
+		{ KVM_CAP_EXT_CPUID, "EXT_CPUID" },
+		{ KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
+	};
+
+	for (unsigned i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
+			pr_err("KVM lacks KVM_CAP_%s, which airlock needs on x86_64", caps[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void arch_ram_layout(uint64_t ram_size, struct mem_layout *out)
+{
+	x86_ram_layout(ram_size, out);
+}
+
+static struct kvm_cpuid2 *get_supported_cpuid(int kvm_fd)
+{
+	for (unsigned n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+		if (!c)
+			return NULL;
+		c->nent = n;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			return c;
+		free(c);
+		if (errno != E2BIG)
+			return NULL;
+	}
+	return NULL;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	const char *step;
+
+	vm->arch = calloc(1, sizeof(*vm->arch));
+	if (!vm->arch) {
+		pr_err("out of memory");
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)X86_TSS_ADDR) < 0) {
+		step = "KVM_SET_TSS_ADDR";
+	} else if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &(uint64_t){ X86_IDENTITY_MAP }) < 0) {
+		step = "KVM_SET_IDENTITY_MAP_ADDR";
+	} else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0) {
+		step = "KVM_CREATE_IRQCHIP";
+	} else if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		step = "KVM_CREATE_PIT2";
+	} else if (!(vm->arch->cpuid = get_supported_cpuid(vm->kvm_fd))) {
+		step = "KVM_GET_SUPPORTED_CPUID";
+	} else {
+		if (console_add_serial(vm, IO_PIO, X86_COM1_PORT, X86_COM1_IRQ) < 0 ||
+		    x86_power_init(vm) < 0)
+			return -1;
+		return 0;
+	}
+	pr_err("%s failed: %s", step, strerror(errno));
+	return -1;
+}
+
+int arch_handle_exit(struct vcpu *vcpu)
+{
+	switch (vcpu->run->exit_reason) {
+	case KVM_EXIT_SHUTDOWN:
+		vm_request_exit(vcpu->vm, 1, "guest triple fault (vCPU shutdown)");
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	if (vm->arch)
+		free(vm->arch->cpuid);
+	free(vm->arch);
+	vm->arch = NULL;
+}

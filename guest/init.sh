@@ -1,0 +1,30 @@
+#!/bin/busybox sh
+# /init of the airlock test guest. Prints facts the boot tests check, then
+# does what airlock.action= on the kernel command line says:
+#   poweroff (default), reboot, shell, or none (stay up).
+/bin/busybox --install -s /bin
+mkdir -p /proc /sys /dev /tmp
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+action=poweroff
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	airlock.action=*) action=${arg#airlock.action=} ;;
+	esac
+done
+
+echo "AIRLOCK-GUEST-UP"
+echo "AIRLOCK-CPUS $(grep -c ^processor /proc/cpuinfo)"
+echo "AIRLOCK-MEMTOTAL-KB $(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
+echo "AIRLOCK-KERNEL $(uname -r)"
+
+case $action in
+poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;
+reboot) echo "AIRLOCK-ACTION reboot"; reboot -f ;;
+shell) exec setsid cttyhack sh ;;
+none) while :; do sleep 3600; done ;;
+esac
+echo "AIRLOCK-ACTION-FAILED $action"
+while :; do sleep 3600; done

@@ -1,0 +1,36 @@
+# The boot test cases. Runs inside the nested L1 host (busybox sh) or directly
+# on a host with fast /dev/kvm. Each case prints
+#   @@CASE <name> BEGIN ... @@CASE <name> RC=<status>
+# and tests/boot/run.sh judges the output. Needs AIRLOCK, KERNEL, INITRD, L2DIR.
+CMD="console=ttyS0 quiet panic=-1"
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-240}
+
+# A boot that hangs (seen about once in fifty nested boots) is retried once.
+run_case() {
+	name=$1
+	shift
+	for try in 1 2; do
+		echo "@@CASE $name BEGIN"
+		timeout "$BOOT_TIMEOUT" "$AIRLOCK" "$@" </dev/null 2>&1
+		rc=$?
+		echo "@@CASE $name RC=$rc"
+		[ "$rc" = 124 ] && [ "$try" = 1 ] && { echo "@@RETRY $name"; continue; }
+		break
+	done
+}
+
+run_case cpus2 run --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
+	--cmdline "$CMD airlock.action=poweroff"
+run_case reboot run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
+	--cmdline "$CMD airlock.action=reboot"
+run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \
+	--cmdline "$CMD airlock.action=poweroff"
+run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M
+run_case oldproto run --kernel "$L2DIR/oldproto.bzimage" --mem 64M
+run_case triplefault run --kernel "$L2DIR/triplefault.bzimage" --mem 64M
+run_case toosmall run --kernel "$KERNEL" --initrd "$INITRD" --mem 32M
+run_case badcpus run --kernel "$KERNEL" --cpus 0
+# No /dev/kvm: a private mount namespace with an empty /dev.
+echo "@@CASE nokvm BEGIN"
+unshare -m sh -c "mount -t tmpfs none /dev && exec $AIRLOCK run --kernel $KERNEL" </dev/null 2>&1
+echo "@@CASE nokvm RC=$?"

@@ -1,0 +1,75 @@
+# Shared by the boot tests, the demo and the benchmarks. Source it with
+# TOP set to the checkout. Everything built here is cached under
+# $AIRLOCK_CACHE, keyed by the inputs, so a second run is quick.
+AIRLOCK_CACHE=${AIRLOCK_CACHE:-/var/cache/airlock}
+export AIRLOCK_CACHE
+L1_TIMEOUT=${L1_TIMEOUT:-1500}
+
+log() { printf '%s\n' "boot: $*" >&2; }
+
+# Kernel (L1 and L2 alike) and the test guest's initramfs.
+guest_prepare() {
+	KDIR=$("$TOP/scripts/guest-kernel.sh" amd64) || return 1
+	KVER=$(cat "$KDIR/version")
+	KERNEL=$KDIR/vmlinuz
+	GUEST_INITRD=$("$TOP/guest/mkinitramfs.sh" amd64) || return 1
+}
+
+# Is /dev/kvm here usable at hardware speed? Some sandboxes offer a /dev/kvm
+# that works but runs guests a thousand times slower than hardware; booting
+# on it directly would take hours, so those hosts take the nested path.
+kvm_is_fast() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	[ -x "$TOP/build/tools/kvm-probe" ] || return 1
+	timeout 10 "$TOP/build/tools/kvm-probe" >/dev/null 2>&1
+}
+
+# Builds an L1 initramfs: busybox, KVM modules, a static airlock, the L2
+# kernel and initramfs, extra files, and /init that runs $1 (a script).
+# Prints the cpio path.
+l1_build() {
+	script=$1
+	shift
+	mods="kernel/virt/lib/irqbypass.ko kernel/arch/x86/kvm/kvm.ko kernel/drivers/crypto/ccp/ccp.ko kernel/arch/x86/kvm/kvm-amd.ko"
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/bin" "$tmp/l2" "$tmp/mods" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp"
+	cp /bin/busybox "$tmp/bin/busybox"
+	for m in $mods; do
+		cp "$KDIR/root/lib/modules/$KVER/$m" "$tmp/mods/"
+	done
+	cp "$TOP/build/x86_64-static/airlock" "$tmp/bin/airlock"
+	cp "$KERNEL" "$tmp/l2/vmlinuz"
+	cp "$GUEST_INITRD" "$tmp/l2/initrd.gz"
+	for f in "$@"; do cp "$f" "$tmp/l2/"; done
+	cp "$script" "$tmp/test.sh"
+	cat > "$tmp/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in irqbypass kvm ccp kvm-amd; do insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
+if [ -c /dev/kvm ]; then echo "@@L1 KVM-READY"; else echo "@@L1 NO-KVM"; fi
+AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
+echo "@@L1 DONE"
+poweroff -f
+INIT
+	chmod 755 "$tmp/init" "$tmp/bin/busybox" "$tmp/bin/airlock"
+	out=$(mktemp /tmp/airlock-l1.XXXXXX)
+	(cd "$tmp" && find . | cpio -o -H newc --quiet) > "$out"
+	rm -rf "$tmp"
+	echo "$out"
+}
+
+# Boots L1 under QEMU TCG with emulated SVM; its console goes to stdout with
+# each line prefixed by the L0 time in seconds (for the benchmarks).
+l1_run() {
+	cpio=$1
+	timeout "$L1_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max,family=23,model=1,-xsave \
+		-m 2G -smp 2 -nographic -no-reboot -nodefaults -serial stdio \
+		-kernel "$KERNEL" -initrd "$cpio" \
+		-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 |
+		while IFS= read -r line; do
+			printf '%s %s\n' "${EPOCHREALTIME:-0}" "$line"
+		done
+}

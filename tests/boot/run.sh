@@ -1,0 +1,99 @@
+#!/bin/bash
+# Boot tests: real Debian kernels booted by airlock under KVM. On a host
+# whose /dev/kvm runs at hardware speed airlock runs directly; otherwise (CI,
+# sandboxes) inside an L1 host emulated by QEMU TCG with emulated AMD SVM
+# (../shared/docs/NESTED.md). AIRLOCK_BOOT_MODE=direct|nested forces a path.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/boot/lib.sh"
+
+guest_prepare || { echo "boot: cannot prepare the guest kernel/initramfs"; exit 1; }
+work=$(mktemp -d /tmp/airlock-boot.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cp "$TOP/tests/boot/mkfake-bzimage.sh" "$work/"
+"$TOP/tests/boot/mkfake-bzimage.sh" text "$work/notakernel"
+"$TOP/tests/boot/mkfake-bzimage.sh" oldproto "$work/oldproto.bzimage"
+"$TOP/tests/boot/mkfake-bzimage.sh" triplefault "$work/triplefault.bzimage"
+
+mode=${AIRLOCK_BOOT_MODE:-auto}
+if [ "$mode" = auto ]; then
+	if kvm_is_fast; then mode=direct; else mode=nested; fi
+fi
+log "mode: $mode (kernel $KVER)"
+raw=$work/console.log
+start=$(date +%s)
+case $mode in
+direct)
+	AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD L2DIR=$work \
+		sh "$TOP/tests/boot/cases.sh" > "$raw" 2>&1 ;;
+nested)
+	cpio=$(l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
+		"$work/triplefault.bzimage")
+	l1_run "$cpio" > "$raw.ts"
+	rm -f "$cpio"
+	cut -d' ' -f2- "$raw.ts" > "$raw" ;;
+*) echo "boot: AIRLOCK_BOOT_MODE must be direct, nested or auto"; exit 2 ;;
+esac
+log "ran in $(( $(date +%s) - start )) s"
+tr -d '\r' < "$raw" > "$work/log"
+[ -n "${AIRLOCK_BOOT_LOG:-}" ] && cp "$work/log" "$AIRLOCK_BOOT_LOG"
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1: $2"; }
+
+# The output of the last run of case $1.
+section() {
+	awk -v n="$1" '$0 == "@@CASE " n " BEGIN" { buf = ""; on = 1; next }
+		on && index($0, "@@CASE " n " RC=") == 1 { print buf $0; on = 0; next }
+		on { buf = buf $0 "\n" }' "$work/log"
+}
+rc_of() { section "$1" | sed -n "s/^@@CASE $1 RC=\([0-9]*\)$/\1/p"; }
+has() { section "$1" | grep -q -- "$2"; }
+value() { section "$1" | sed -n "s/^$2 \([0-9]*\)$/\1/p" | head -n1; }
+
+# expect NAME STATUS [PATTERN...]: exit status and lines the run printed.
+expect() {
+	name=$1 want=$2
+	shift 2
+	rc=$(rc_of "$name")
+	if [ -z "$rc" ]; then bad "$name" "did not run to completion"; return 1; fi
+	if [ "$rc" != "$want" ]; then bad "$name" "exit status $rc, expected $want"; return 1; fi
+	for pat in "$@"; do
+		has "$name" "$pat" || { bad "$name" "no line matching '$pat'"; return 1; }
+	done
+	return 0
+}
+# expect_mem NAME MIB: the guest's MemTotal is within 64 MiB below --mem.
+expect_mem() {
+	kb=$(value "$1" AIRLOCK-MEMTOTAL-KB)
+	lo=$((($2 - 64) * 1024)) hi=$(($2 * 1024))
+	if [ -n "$kb" ] && [ "$kb" -ge "$lo" ] && [ "$kb" -le "$hi" ]; then return 0; fi
+	bad "$1" "guest MemTotal ${kb:-missing} kB, expected $lo..$hi for --mem ${2}M"
+	return 1
+}
+
+if [ "$mode" = nested ]; then
+	if grep -q '^@@L1 KVM-READY' "$work/log"; then ok "L1 host has KVM (emulated SVM)"
+	else bad "L1 host has KVM" "no /dev/kvm in L1"; fi
+fi
+expect cpus2 0 AIRLOCK-GUEST-UP "^AIRLOCK-CPUS 2$" && expect_mem cpus2 256 &&
+	ok "guest boots to its init with --cpus 2, sees 2 CPUs and its --mem, poweroff -f exits 0"
+expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
+	ok "guest reboot -f ends airlock with status 0"
+expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
+	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"
+expect badkernel 1 "not a bzImage" && ok "a file that is not a kernel fails with status 1"
+expect oldproto 1 "too old" && ok "a kernel with boot protocol 2.02 fails with status 1"
+expect triplefault 1 "triple fault" && ok "a guest triple fault ends airlock with status 1"
+expect toosmall 1 "needs [0-9]* MiB of RAM" && ok "a kernel too large for --mem fails with status 1"
+expect badcpus 2 "cpus" && ok "--cpus 0 is a usage error (status 2)"
+expect nokvm 1 "/dev/kvm: not available" && ok "no /dev/kvm: one clear line, status 1"
+grep -q '^@@RETRY' "$work/log" && echo "note: a hung boot was retried: $(grep '^@@RETRY' "$work/log" | tr '\n' ' ')"
+
+if [ "$fail" -gt 0 ]; then
+	echo "--- console log (last 80 lines) ---"
+	tail -n 80 "$work/log"
+fi
+echo "boot: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

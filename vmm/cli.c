@@ -1,0 +1,206 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned shift = 0;
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 0xffffffffUL)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static enum cli_action fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum cli_action fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return CLI_ERROR;
+}
+
+/* A path the user named must be a readable regular file. */
+static int check_file(const char *path, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+		snprintf(why, len, "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "not a regular file");
+		return -1;
+	}
+	return 0;
+}
+
+enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL };
+
+static const struct {
+	const char *name;
+	enum opt id;
+} run_opts[] = {
+	{ "kernel", OPT_KERNEL },   { "initrd", OPT_INITRD }, { "cmdline", OPT_CMDLINE },
+	{ "mem", OPT_MEM },         { "cpus", OPT_CPUS },     { "log-level", OPT_LOG_LEVEL },
+};
+
+static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
+				 struct vm_config *cfg, char *err, size_t errlen)
+{
+	char why[128];
+
+	switch (id) {
+	case OPT_KERNEL:
+	case OPT_INITRD:
+		if (check_file(val, why, sizeof(why)) < 0)
+			return fail(err, errlen, "--%s %s: %s", name, val, why);
+		if (id == OPT_KERNEL)
+			cfg->kernel = val;
+		else
+			cfg->initrd = val;
+		break;
+	case OPT_CMDLINE:
+		cfg->cmdline = val;
+		break;
+	case OPT_MEM:
+		if (parse_size(val, &cfg->mem_size) < 0)
+			return fail(err, errlen,
+				    "--mem: invalid size '%s' (a number with an optional K, M, G or T suffix)",
+				    val);
+		if (cfg->mem_size < CFG_MIN_MEM || cfg->mem_size > CFG_MAX_MEM)
+			return fail(err, errlen, "--mem: %s is out of range (32M to 1T)", val);
+		if (cfg->mem_size & 0xfff)
+			return fail(err, errlen, "--mem: %s is not a multiple of 4K", val);
+		break;
+	case OPT_CPUS:
+		if (parse_uint(val, &cfg->cpus) < 0 || cfg->cpus == 0 || cfg->cpus > CFG_MAX_CPUS)
+			return fail(err, errlen, "--cpus: '%s' is not a CPU count from 1 to %d", val,
+				    CFG_MAX_CPUS);
+		break;
+	case OPT_LOG_LEVEL:
+		if (log_level_parse(val, &cfg->log_level) < 0)
+			return fail(err, errlen,
+				    "--log-level: '%s' is not one of error, warn, info, debug", val);
+		break;
+	}
+	return CLI_RUN;
+}
+
+enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = CFG_DEFAULT_MEM;
+	cfg->cpus = 1;
+	cfg->log_level = LOG_WARN;
+	err[0] = '\0';
+
+	if (argc < 2)
+		return fail(err, errlen, "no command given (try 'airlock --help')");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return CLI_HELP;
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return CLI_VERSION;
+	if (strcmp(argv[1], "run") != 0)
+		return fail(err, errlen, "unknown command '%s' (try 'airlock --help')", argv[1]);
+
+	for (int i = 2; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL, *eq;
+		size_t namelen;
+		unsigned k;
+
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
+			return CLI_HELP;
+		if (strncmp(arg, "--", 2) != 0)
+			return fail(err, errlen, "unexpected argument '%s'", arg);
+		arg += 2;
+		eq = strchr(arg, '=');
+		namelen = eq ? (size_t)(eq - arg) : strlen(arg);
+		for (k = 0; k < sizeof(run_opts) / sizeof(run_opts[0]); k++)
+			if (strlen(run_opts[k].name) == namelen &&
+			    !strncmp(run_opts[k].name, arg, namelen))
+				break;
+		if (k == sizeof(run_opts) / sizeof(run_opts[0]))
+			return fail(err, errlen, "unknown option '--%.*s' (try 'airlock --help')",
+				    (int)namelen, arg);
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else
+			return fail(err, errlen, "--%s needs a value", run_opts[k].name);
+		if (apply_opt(run_opts[k].id, run_opts[k].name, val, cfg, err, errlen) == CLI_ERROR)
+			return CLI_ERROR;
+	}
+	if (!cfg->kernel)
+		return fail(err, errlen, "--kernel is required");
+	return CLI_RUN;
+}
+
+void cli_usage(void)
+{
+	printf("Usage: airlock run --kernel PATH [options]\n"
+	       "       airlock --help | --version\n"
+	       "\n"
+	       "Boots a Linux guest under KVM.\n"
+	       "\n"
+	       "Options of 'run' (defaults in brackets):\n"
+	       "  --kernel PATH        guest kernel (x86_64: bzImage)  [required]\n"
+	       "  --initrd PATH        initial ramdisk  [none]\n"
+	       "  --cmdline STR        kernel command line  [console=ttyS0]\n"
+	       "  --mem SIZE           guest RAM, K/M/G/T suffixes, 32M..1T  [256M]\n"
+	       "  --cpus N             virtual CPUs, 1..%d  [1]\n"
+	       "  --log-level LEVEL    error, warn, info or debug  [warn]\n"
+	       "\n"
+	       "Console: the guest's ttyS0 is this terminal. Type Ctrl-A x to quit,\n"
+	       "Ctrl-A Ctrl-A to send a literal Ctrl-A.\n"
+	       "\n"
+	       "Exit status: 0 guest powered off or rebooted (or Ctrl-A x), 1 runtime\n"
+	       "failure or guest triple fault, 2 usage error.\n",
+	       CFG_MAX_CPUS);
+}

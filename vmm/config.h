@@ -1,0 +1,25 @@
+/* What the user asked for: filled by the command line, read by the VM core. */
+#ifndef AIRLOCK_CONFIG_H
+#define AIRLOCK_CONFIG_H
+
+#include "log.h"
+
+#include <stdint.h>
+
+#define AIRLOCK_VERSION "0.1.0"
+
+#define CFG_MAX_CPUS     64
+#define CFG_MIN_MEM      (32ULL << 20)
+#define CFG_MAX_MEM      (1ULL << 40)
+#define CFG_DEFAULT_MEM  (256ULL << 20)
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;     /* NULL: none */
+	const char *cmdline;    /* NULL: arch default */
+	uint64_t mem_size;
+	unsigned cpus;
+	enum log_level log_level;
+};
+
+#endif

@@ -1,0 +1,211 @@
+#include "console.h"
+
+#include "log.h"
+#include "vm.h"
+#include "../devices/uart.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+struct console {
+	struct vm *vm;
+	struct uart uart;
+	unsigned gsi;
+	pthread_t thread;
+	int thread_started;
+	int wake[2];              /* pipe: wakes the input thread to stop */
+	int stopping;
+};
+
+/* Terminal state is process-wide: restored from atexit as well. */
+static struct termios saved_tio;
+static int tio_saved;
+
+static void term_restore(void)
+{
+	if (tio_saved) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+		tio_saved = 0;
+	}
+}
+
+static void term_raw(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+		return;
+	t = saved_tio;
+	cfmakeraw(&t);
+	/* Keep output post-processing so our own log lines stay readable. */
+	t.c_oflag |= OPOST | ONLCR;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		tio_saved = 1;
+		atexit(term_restore);
+	}
+}
+
+static void serial_tx(void *opaque, uint8_t byte)
+{
+	(void)opaque;
+	while (write(STDOUT_FILENO, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void serial_irq(void *opaque, int level)
+{
+	struct console *c = opaque;
+
+	vm_irq_line(c->vm, c->gsi, level);
+}
+
+int console_add_serial(struct vm *vm, enum io_space sp, uint64_t base, unsigned gsi)
+{
+	struct console *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		pr_err("out of memory");
+		return -1;
+	}
+	c->vm = vm;
+	c->gsi = gsi;
+	c->wake[0] = c->wake[1] = -1;
+	uart_init(&c->uart, serial_tx, serial_irq, c);
+	if (iobus_register(&vm->bus, sp, base, 8, uart_io, &c->uart, "uart") < 0) {
+		pr_err("cannot register the UART at %#llx", (unsigned long long)base);
+		uart_destroy(&c->uart);
+		free(c);
+		return -1;
+	}
+	vm->console = c;
+	return 0;
+}
+
+unsigned console_escape(int *state, uint8_t in, uint8_t out[2], int *quit)
+{
+	*quit = 0;
+	if (!*state) {
+		if (in == CONSOLE_ESCAPE) {
+			*state = 1;
+			return 0;
+		}
+		out[0] = in;
+		return 1;
+	}
+	*state = 0;
+	if (in == 'x' || in == 'X') {
+		*quit = 1;
+		return 0;
+	}
+	if (in == CONSOLE_ESCAPE) {
+		out[0] = in;
+		return 1;
+	}
+	out[0] = CONSOLE_ESCAPE;
+	out[1] = in;
+	return 2;
+}
+
+/* Waits for FIFO room rather than dropping typed or pasted input. */
+static void deliver(struct console *c, const uint8_t *b, unsigned n)
+{
+	while (n && !__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
+		size_t took = uart_receive(&c->uart, b, n);
+
+		b += took;
+		n -= (unsigned)took;
+		if (n)
+			usleep(1000);
+	}
+}
+
+static void *input_thread(void *arg)
+{
+	struct console *c = arg;
+	int state = 0;
+
+	for (;;) {
+		struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { c->wake[0], POLLIN, 0 } };
+		uint8_t buf[256], out[2];
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;  /* end of input: the guest keeps running */
+		for (ssize_t i = 0; i < n; i++) {
+			int quit;
+			unsigned k = console_escape(&state, buf[i], out, &quit);
+
+			if (quit) {
+				vm_request_exit(c->vm, 0, "quit (Ctrl-A x)");
+				return NULL;
+			}
+			deliver(c, out, k);
+		}
+	}
+	return NULL;
+}
+
+int console_start(struct vm *vm)
+{
+	struct console *c = vm->console;
+
+	if (!c)
+		return 0;
+	if (pipe2(c->wake, O_CLOEXEC) < 0) {
+		pr_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	term_raw();
+	if (pthread_create(&c->thread, NULL, input_thread, c) != 0) {
+		pr_err("cannot start the console input thread");
+		term_restore();
+		return -1;
+	}
+	c->thread_started = 1;
+	return 0;
+}
+
+void console_stop(struct vm *vm)
+{
+	struct console *c = vm->console;
+
+	if (c && c->thread_started) {
+		__atomic_store_n(&c->stopping, 1, __ATOMIC_RELEASE);
+		while (write(c->wake[1], "", 1) < 0 && errno == EINTR)
+			;
+		pthread_join(c->thread, NULL);
+		c->thread_started = 0;
+	}
+	term_restore();
+}
+
+void console_destroy(struct vm *vm)
+{
+	struct console *c = vm->console;
+
+	if (!c)
+		return;
+	console_stop(vm);
+	for (int i = 0; i < 2; i++)
+		if (c->wake[i] >= 0)
+			close(c->wake[i]);
+	uart_destroy(&c->uart);
+	free(c);
+	vm->console = NULL;
+}

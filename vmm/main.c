@@ -1,0 +1,37 @@
+/* airlock: a minimal KVM virtual machine monitor. */
+#include "cli.h"
+#include "log.h"
+#include "vm.h"
+
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct vm vm;
+	char err[256];
+	int status;
+
+	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
+	case CLI_HELP:
+		cli_usage();
+		return 0;
+	case CLI_VERSION:
+		printf("airlock %s\n", AIRLOCK_VERSION);
+		return 0;
+	case CLI_ERROR:
+		fprintf(stderr, "airlock: error: %s\n", err);
+		return EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+	log_level = cfg.log_level;
+
+	if (vm_create(&vm, &cfg) < 0) {
+		vm_destroy(&vm);
+		return EXIT_RUNTIME;
+	}
+	status = vm_run(&vm);
+	vm_destroy(&vm);
+	return status;
+}

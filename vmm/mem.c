@@ -1,0 +1,75 @@
+#include "mem.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static const struct mem_region *find_region(const struct mem_layout *l, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (len == 0 || __builtin_add_overflow(gpa, len, &end))
+		return NULL;
+	for (unsigned i = 0; i < l->nr; i++) {
+		const struct mem_region *r = &l->r[i];
+
+		if (gpa >= r->gpa && end <= r->gpa + r->size)
+			return r;
+	}
+	return NULL;
+}
+
+int mem_layout_contains(const struct mem_layout *l, uint64_t gpa, uint64_t len)
+{
+	return find_region(l, gpa, len) != NULL;
+}
+
+int guest_mem_create(struct guest_mem *mem, const struct mem_layout *layout)
+{
+	uint64_t total = 0;
+
+	memset(mem, 0, sizeof(*mem));
+	mem->fd = -1;
+	mem->layout = *layout;
+	for (unsigned i = 0; i < layout->nr; i++) {
+		mem->layout.r[i].offset = total;
+		total += layout->r[i].size;
+	}
+	mem->fd = memfd_create("airlock-ram", MFD_CLOEXEC);
+	if (mem->fd < 0)
+		return -errno;
+	if (ftruncate(mem->fd, (off_t)total) < 0)
+		goto err;
+	mem->host = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, mem->fd, 0);
+	if (mem->host == MAP_FAILED) {
+		mem->host = NULL;
+		goto err;
+	}
+	mem->size = total;
+	return 0;
+err:;
+	int e = -errno;
+	close(mem->fd);
+	mem->fd = -1;
+	return e;
+}
+
+void guest_mem_destroy(struct guest_mem *mem)
+{
+	if (mem->host)
+		munmap(mem->host, mem->size);
+	if (mem->fd >= 0)
+		close(mem->fd);
+	mem->host = NULL;
+	mem->fd = -1;
+}
+
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	const struct mem_region *r = find_region(&mem->layout, gpa, len);
+
+	if (!r || !mem->host)
+		return NULL;
+	return mem->host + r->offset + (gpa - r->gpa);
+}
