@@ -11,23 +11,25 @@
 #include <string.h>
 
 /* PM1a: event block (status, enable: 2 bytes each) then control (2 bytes).
- * Status and enable read as zero: no fixed events are ever raised. */
+ * No fixed event is ever raised, so status reads as zero; enable keeps what
+ * the guest writes (ACPICA reads it back); control reports ACPI mode and
+ * powers off on SLP_EN with our \_S5 sleep type. */
 static void acpi_pm_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
 {
-	struct vm *vm = opaque;
-	uint16_t v = 0;
+	struct acpi_pm *pm = opaque;
+	uint16_t v;
 
 	if (!is_write) {
-		memset(data, 0, len);
-		if (off == 4)
-			data[0] = ACPI_PM1_SCI_EN;     /* ACPI mode, no SMI transition */
+		memcpy(data, pm->regs + off, len);
 		return;
 	}
+	if (off >= 2 && off + len <= 4)
+		memcpy(pm->regs + off, data, len);     /* PM1_EN */
 	if (off != 4 || len < 2)
 		return;
 	memcpy(&v, data, 2);
 	if ((v & ACPI_PM1_SLP_EN) && ACPI_PM1_SLP_TYP(v) == ACPI_SLP_TYP_S5)
-		vm_request_exit(vm, 0, "guest powered off");
+		vm_request_exit(pm->vm, 0, "guest powered off");
 }
 
 /* Status (0x64) and data (0x60) read as zero: buffers empty, nothing to
@@ -53,7 +55,11 @@ static void i8042_data_io(void *opaque, uint64_t off, uint8_t *data, unsigned le
 
 int x86_power_init(struct vm *vm)
 {
-	if (iobus_register(&vm->bus, IO_PIO, X86_ACPI_PM_PORT, 6, acpi_pm_io, vm, "acpi-pm") < 0 ||
+	struct acpi_pm *pm = &vm->arch->acpi_pm;
+
+	pm->vm = vm;
+	pm->regs[4] = ACPI_PM1_SCI_EN;  /* in ACPI mode from the start */
+	if (iobus_register(&vm->bus, IO_PIO, X86_ACPI_PM_PORT, 6, acpi_pm_io, pm, "acpi-pm") < 0 ||
 	    iobus_register(&vm->bus, IO_PIO, X86_I8042_DATA, 1, i8042_data_io, vm, "i8042-data") < 0 ||
 	    iobus_register(&vm->bus, IO_PIO, X86_I8042_CMD, 1, i8042_io, vm, "i8042-cmd") < 0) {
 		pr_err("cannot register the power devices");

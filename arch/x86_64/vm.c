@@ -22,6 +22,7 @@ int arch_check_kvm(int kvm_fd)
 		{ KVM_CAP_PIT2, "PIT2" },
 		{ KVM_CAP_EXT_CPUID, "EXT_CPUID" },
 		{ KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
+		{ KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING" },
 	};
 
 	for (unsigned i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
@@ -55,6 +56,41 @@ static struct kvm_cpuid2 *get_supported_cpuid(int kvm_fd)
 	return NULL;
 }
 
+/* The PC wiring: ISA IRQs 0-15 reach the 8259s, IRQs 1-23 reach the same
+ * I/O APIC pin, and IRQ 0 (the PIT) reaches pin 2, as the MADT's interrupt
+ * source override says. KVM's default routing sends GSI 0 to pin 0, which
+ * would leave the guest without timer ticks once it masks the 8259. */
+static int setup_irq_routing(struct vm *vm)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[15 + 23];
+	} r;
+	unsigned n = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (unsigned i = 0; i < 16; i++) {
+		if (i == 2)
+			continue;   /* the cascade */
+		r.e[n].gsi = i;
+		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r.e[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		r.e[n].u.irqchip.pin = i % 8;
+		n++;
+	}
+	for (unsigned i = 0; i < 24; i++) {
+		if (i == 2)
+			continue;
+		r.e[n].gsi = i;
+		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		r.e[n].u.irqchip.pin = i == 0 ? 2 : i;
+		n++;
+	}
+	r.hdr.nr = n;
+	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r);
+}
+
 int arch_vm_init(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
@@ -71,6 +107,8 @@ int arch_vm_init(struct vm *vm)
 		step = "KVM_SET_IDENTITY_MAP_ADDR";
 	} else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0) {
 		step = "KVM_CREATE_IRQCHIP";
+	} else if (setup_irq_routing(vm) < 0) {
+		step = "KVM_SET_GSI_ROUTING";
 	} else if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		step = "KVM_CREATE_PIT2";
 	} else if (!(vm->arch->cpuid = get_supported_cpuid(vm->kvm_fd))) {

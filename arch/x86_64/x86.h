@@ -8,7 +8,13 @@ struct vm;
 struct kvm_cpuid2;
 struct kvm_cpuid_entry2;
 
+struct acpi_pm {
+	struct vm *vm;
+	uint8_t regs[6];
+};
+
 struct arch_vm {
+	struct acpi_pm acpi_pm;
 	struct kvm_cpuid2 *cpuid;   /* KVM_GET_SUPPORTED_CPUID, fetched once */
 	uint64_t entry;             /* 64-bit kernel entry point */
 	uint64_t zero_page;
