@@ -74,7 +74,7 @@ expect_mem() {
 }
 
 if [ "$mode" = nested ]; then
-	if grep -q '^@@L1 KVM-READY' "$work/log"; then ok "L1 host has KVM (emulated SVM)"
+	if grep -q '@@L1 KVM-READY' "$work/log"; then ok "L1 host has KVM (emulated SVM)"
 	else bad "L1 host has KVM" "no /dev/kvm in L1"; fi
 fi
 expect cpus2 0 AIRLOCK-GUEST-UP "^AIRLOCK-CPUS 2$" && expect_mem cpus2 256 &&
