@@ -23,7 +23,7 @@ echo "AIRLOCK-KERNEL $(uname -r)"
 case $action in
 poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;
 reboot) echo "AIRLOCK-ACTION reboot"; reboot -f ;;
-shell) exec setsid cttyhack sh ;;
+shell) echo "AIRLOCK-SHELL-READY"; exec setsid cttyhack sh ;;
 none) while :; do sleep 3600; done ;;
 esac
 echo "AIRLOCK-ACTION-FAILED $action"

@@ -25,6 +25,31 @@ run_case reboot run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
 	--cmdline "$CMD airlock.action=reboot"
 run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \
 	--cmdline "$CMD airlock.action=poweroff"
+# Console input: a shell in the guest reads what we type on stdin. Input is
+# sent only once the shell is up, and again until it answers (input that
+# arrives while the tty is being opened is flushed by the guest).
+echo "@@CASE stdin BEGIN"
+rm -f /tmp/al-in /tmp/al-out
+mkfifo /tmp/al-in
+timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
+	--cmdline "$CMD airlock.action=shell" </tmp/al-in >/tmp/al-out 2>&1 &
+pid=$!
+exec 3>/tmp/al-in
+n=0
+while ! grep -q AIRLOCK-SHELL-READY /tmp/al-out && [ $n -lt "$BOOT_TIMEOUT" ]; do sleep 1; n=$((n + 1)); done
+n=0
+while ! grep -q AIRLOCK-STDIN-42 /tmp/al-out && [ $n -lt 20 ]; do
+	sleep 3
+	echo 'echo AIRLOCK-STDIN-$((6*7))' >&3
+	n=$((n + 1))
+done
+echo 'poweroff -f' >&3
+wait $pid
+rc=$?
+exec 3>&-
+cat /tmp/al-out
+echo "@@CASE stdin RC=$rc"
+
 run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M
 run_case oldproto run --kernel "$L2DIR/oldproto.bzimage" --mem 64M
 run_case triplefault run --kernel "$L2DIR/triplefault.bzimage" --mem 64M

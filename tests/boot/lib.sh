@@ -42,6 +42,8 @@ l1_build() {
 	cp "$GUEST_INITRD" "$tmp/l2/initrd.gz"
 	for f in "$@"; do cp "$f" "$tmp/l2/"; done
 	cp "$script" "$tmp/test.sh"
+	# L1_EXTRA_ROOT: a directory merged into L1's root (benchmarks add QEMU).
+	[ -n "${L1_EXTRA_ROOT:-}" ] && cp -a "$L1_EXTRA_ROOT/." "$tmp/"
 	cat > "$tmp/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin

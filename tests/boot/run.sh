@@ -83,6 +83,7 @@ expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
 	ok "guest reboot -f ends airlock with status 0"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"
+expect stdin 0 "^AIRLOCK-STDIN-42" && ok "stdin reaches the guest's console shell (serial RX)"
 expect badkernel 1 "not a bzImage" && ok "a file that is not a kernel fails with status 1"
 expect oldproto 1 "too old" && ok "a kernel with boot protocol 2.02 fails with status 1"
 expect triplefault 1 "triple fault" && ok "a guest triple fault ends airlock with status 1"
