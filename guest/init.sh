@@ -19,6 +19,9 @@ echo "AIRLOCK-GUEST-UP"
 echo "AIRLOCK-CPUS $(grep -c ^processor /proc/cpuinfo)"
 echo "AIRLOCK-MEMTOTAL-KB $(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
 echo "AIRLOCK-KERNEL $(uname -r)"
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d/vendor" ] && echo "AIRLOCK-PCI ${d##*/} $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class")"
+done
 
 case $action in
 poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;

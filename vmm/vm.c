@@ -138,6 +138,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->mem.fd = -1;
 	pthread_mutex_init(&vm->exit_lock, NULL);
 	iobus_init(&vm->bus);
+	pci_bus_init(&vm->pci);
+	pci_bus_add_host_bridge(&vm->pci, &vm->host_bridge);
 
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->exit_efd < 0) {
@@ -177,6 +179,18 @@ void vm_request_exit(struct vm *vm, int status, const char *why)
 			;
 	}
 	pthread_mutex_unlock(&vm->exit_lock);
+}
+
+uint64_t vm_pci_alloc(struct vm *vm, uint64_t size, bool is64)
+{
+	uint64_t *next = is64 ? &vm->pci_mmio64_next : &vm->pci_mmio32_next;
+	uint64_t end = is64 ? vm->pci_mmio64_end : vm->pci_mmio32_end;
+	uint64_t at = (*next + size - 1) & ~(size - 1);
+
+	if (at < *next || at + size > end || at + size < at)
+		return 0;
+	*next = at + size;
+	return at;
 }
 
 void vm_irq_line(struct vm *vm, unsigned gsi, int level)
@@ -408,5 +422,6 @@ void vm_destroy(struct vm *vm)
 	if (vm->exit_efd >= 0)
 		close(vm->exit_efd);
 	iobus_destroy(&vm->bus);
+	pthread_mutex_destroy(&vm->pci.lock);
 	pthread_mutex_destroy(&vm->exit_lock);
 }

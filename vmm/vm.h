@@ -3,6 +3,7 @@
 #define AIRLOCK_VM_H
 
 #include "config.h"
+#include "../devices/pci.h"
 #include "iobus.h"
 #include "mem.h"
 
@@ -30,6 +31,11 @@ struct vm {
 	int run_size;             /* size of the kvm_run mapping */
 	struct guest_mem mem;
 	struct iobus bus;
+	struct pci_bus pci;
+	struct pci_dev host_bridge;
+	/* PCI memory windows (set by the arch); BARs are placed bottom-up. */
+	uint64_t pci_mmio32_next, pci_mmio32_end;
+	uint64_t pci_mmio64_next, pci_mmio64_end;
 	unsigned nr_vcpus;        /* created so far; cfg->cpus when running */
 	struct vcpu *vcpus;
 	struct arch_vm *arch;
@@ -54,6 +60,10 @@ void vm_destroy(struct vm *vm);
 
 /* Asks the VM to stop with this exit status (callable from any thread). */
 void vm_request_exit(struct vm *vm, int status, const char *why);
+
+/* Guest address for a BAR of size bytes (naturally aligned) in the 64-bit
+ * or 32-bit PCI window, or 0 when the window is full. */
+uint64_t vm_pci_alloc(struct vm *vm, uint64_t size, bool is64);
 
 /* Drives an interrupt line (a GSI) of the in-kernel irqchip. */
 void vm_irq_line(struct vm *vm, unsigned gsi, int level);

@@ -1,4 +1,5 @@
 #include "acpi.h"
+#include "aml.h"
 #include "layout.h"
 
 #include <string.h>
@@ -11,10 +12,6 @@
 #define MADT_ISO      2
 #define MADT_LAPIC_NMI 4
 
-static const uint8_t dsdt_aml[] = {
-	/* Name (_S5_, Package (4) { 5, 0, 0, 0 }) */
-	0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a, ACPI_SLP_TYP_S5, 0x00, 0x00, 0x00,
-};
 
 struct acpi_buf {
 	uint8_t *buf;
@@ -78,15 +75,127 @@ static void gas_io(uint8_t *p, uint8_t bits, uint64_t port)
 	put64(p + 4, port);
 }
 
-static size_t build_dsdt(struct acpi_buf *b)
+/* Address space descriptors for _CRS (ACPI 6.4 §6.4.3.5): producer, fixed
+ * minimum and maximum. type: 0 memory, 1 I/O, 2 bus numbers. */
+static void crs_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max)
 {
-	size_t off = take(b, SDT_HDR_LEN + sizeof(dsdt_aml), 8);
+	uint8_t d[16] = { 0x88, 13, 0, type, 0x0c, tflags };
 
+	put16(d + 8, min);
+	put16(d + 10, max);
+	put16(d + 14, (uint16_t)(max - min + 1));
+	aml_bytes(a, d, sizeof(d));
+}
+
+static void crs_dword_mem(struct aml *a, uint8_t tflags, uint32_t min, uint32_t len)
+{
+	uint8_t d[26] = { 0x87, 23, 0, 0, 0x0c, tflags };
+
+	put32(d + 10, min);
+	put32(d + 14, min + len - 1);
+	put32(d + 22, len);
+	aml_bytes(a, d, sizeof(d));
+}
+
+static void crs_qword_mem(struct aml *a, uint8_t tflags, uint64_t min, uint64_t len)
+{
+	uint8_t d[46] = { 0x8a, 43, 0, 0, 0x0c, tflags };
+
+	put64(d + 14, min);
+	put64(d + 22, min + len - 1);
+	put64(d + 38, len);
+	aml_bytes(a, d, sizeof(d));
+}
+
+/* \_SB.PCI0: the host bridge, its windows, and where INTx lines go. */
+static void dsdt_pci0(struct aml *a, const struct x86_acpi_cfg *c)
+{
+	static const uint8_t cf8_ports[8] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
+	size_t scope, dev, buf, len_at, prt;
+
+	aml_byte(a, AML_SCOPE_OP);
+	scope = aml_open(a);
+	aml_bytes(a, "\\_SB_", 5);
+	aml_bytes(a, "\x5b\x82", 2);                   /* DeviceOp */
+	dev = aml_open(a);
+	aml_bytes(a, "PCI0", 4);
+	aml_name(a, "_HID");
+	aml_int(a, aml_eisaid("PNP0A03"));
+	aml_name(a, "_UID");
+	aml_int(a, 0);
+	aml_name(a, "_SEG");
+	aml_int(a, 0);
+	aml_name(a, "_BBN");
+	aml_int(a, 0);
+
+	aml_name(a, "_CRS");
+	aml_byte(a, AML_BUFFER_OP);
+	buf = aml_open(a);
+	aml_byte(a, 0x0b);                             /* WordConst: buffer size */
+	len_at = a->len;
+	aml_bytes(a, "\0\0", 2);
+	crs_word(a, 2, 0, 0, 0);                       /* bus 0 */
+	aml_bytes(a, cf8_ports, sizeof(cf8_ports));    /* the config ports */
+	crs_word(a, 1, 3, 0x0000, 0x0cf7);
+	crs_word(a, 1, 3, 0x0d00, 0xffff);
+	crs_dword_mem(a, 1, (uint32_t)c->mmio32_base, (uint32_t)c->mmio32_size);
+	crs_qword_mem(a, 3 << 1 | 1, c->mmio64_base, c->mmio64_size);
+	aml_bytes(a, "\x79\x00", 2);                   /* end tag */
+	if (!a->overflow)
+		put16(a->p + len_at, (uint16_t)(a->len - len_at - 2));
+	aml_close(a, buf);
+
+	/* _PRT: slot s, pin p (INTA..INTD) -> GSI 16 + (s + p) % 8. */
+	aml_name(a, "_PRT");
+	aml_byte(a, AML_PACKAGE_OP);
+	prt = aml_open(a);
+	aml_byte(a, 0x80);                             /* 128 entries */
+	for (unsigned s = 0; s < 32; s++) {
+		for (unsigned p = 0; p < 4; p++) {
+			size_t e;
+
+			aml_byte(a, AML_PACKAGE_OP);
+			e = aml_open(a);
+			aml_byte(a, 4);
+			aml_int(a, (uint64_t)s << 16 | 0xffff);
+			aml_int(a, p);
+			aml_int(a, 0);
+			aml_int(a, X86_PCI_INTX_GSI + (s + p) % 8);
+			aml_close(a, e);
+		}
+	}
+	aml_close(a, prt);
+	aml_close(a, dev);
+	aml_close(a, scope);
+}
+
+static size_t build_dsdt(struct acpi_buf *b, const struct x86_acpi_cfg *c)
+{
+	static uint8_t aml_buf[16384];
+	struct aml a = { .p = aml_buf, .cap = sizeof(aml_buf) };
+	size_t off, pkg;
+
+	/* Name (_S5_, Package (4) { 5, 0, 0, 0 }): our sleep type for S5. */
+	aml_name(&a, "_S5_");
+	aml_byte(&a, AML_PACKAGE_OP);
+	pkg = aml_open(&a);
+	aml_byte(&a, 4);
+	aml_int(&a, ACPI_SLP_TYP_S5);
+	aml_int(&a, 0);
+	aml_int(&a, 0);
+	aml_int(&a, 0);
+	aml_close(&a, pkg);
+	dsdt_pci0(&a, c);
+	if (a.overflow) {
+		b->overflow = 1;
+		return 0;
+	}
+	off = take(b, SDT_HDR_LEN + a.len, 8);
 	if (b->overflow)
 		return 0;
-	sdt_header(b->buf + off, "DSDT", SDT_HDR_LEN + sizeof(dsdt_aml), 2);
-	memcpy(b->buf + off + SDT_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
-	sdt_finish(b->buf + off, SDT_HDR_LEN + sizeof(dsdt_aml));
+	sdt_header(b->buf + off, "DSDT", (uint32_t)(SDT_HDR_LEN + a.len), 2);
+	memcpy(b->buf + off + SDT_HDR_LEN, aml_buf, a.len);
+	sdt_finish(b->buf + off, (uint32_t)(SDT_HDR_LEN + a.len));
 	return off;
 }
 
@@ -168,7 +277,7 @@ static size_t build_madt(struct acpi_buf *b, unsigned ncpus)
 	return off;
 }
 
-long x86_acpi_build(uint8_t *buf, size_t room, uint64_t gpa, unsigned ncpus)
+long x86_acpi_build(uint8_t *buf, size_t room, uint64_t gpa, const struct x86_acpi_cfg *c)
 {
 	struct acpi_buf b = { .buf = buf, .room = room, .gpa = gpa };
 	size_t rsdp, facs, dsdt, fadt, madt, xsdt;
@@ -182,9 +291,9 @@ long x86_acpi_build(uint8_t *buf, size_t room, uint64_t gpa, unsigned ncpus)
 	put32(buf + facs + 4, FACS_LEN);
 	buf[facs + 32] = 2;                            /* version */
 
-	dsdt = build_dsdt(&b);
+	dsdt = build_dsdt(&b, c);
 	fadt = build_fadt(&b, facs, dsdt);
-	madt = build_madt(&b, ncpus);
+	madt = build_madt(&b, c->ncpus);
 	xsdt = take(&b, SDT_HDR_LEN + 2 * 8, 8);
 	if (b.overflow)
 		return -1;

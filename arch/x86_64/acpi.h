@@ -13,9 +13,15 @@
 #define ACPI_PM1_SLP_TYP(v) (((v) >> 10) & 7)
 #define ACPI_PM1_SCI_EN   1u
 
+struct x86_acpi_cfg {
+	unsigned ncpus;
+	uint64_t mmio32_base, mmio32_size;    /* PCI memory windows */
+	uint64_t mmio64_base, mmio64_size;
+};
+
 /* Builds the tables into buf, which the guest sees at gpa. Returns the bytes
  * used (the RSDP is at gpa), or -1 if room is too small. */
-long x86_acpi_build(uint8_t *buf, size_t room, uint64_t gpa, unsigned ncpus);
+long x86_acpi_build(uint8_t *buf, size_t room, uint64_t gpa, const struct x86_acpi_cfg *c);
 
 /* Sum of len bytes, mod 256: 0 for a table with a correct checksum. */
 uint8_t acpi_sum(const uint8_t *p, size_t len);

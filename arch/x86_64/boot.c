@@ -87,6 +87,7 @@ int arch_load_guest(struct vm *vm)
 	const char *cmdline = cfg->cmdline ? cfg->cmdline : arch_default_cmdline;
 	struct e820_entry e820[BZ_E820_MAX];
 	struct bzimage_boot b = { 0 };
+	struct x86_acpi_cfg acpi_cfg;
 	struct bzimage_info info;
 	uint64_t run_base, need_end, highest;
 	size_t len, cmdlen = strlen(cmdline);
@@ -138,8 +139,13 @@ int arch_load_guest(struct vm *vm)
 			goto err;
 	}
 
+	acpi_cfg.ncpus = cfg->cpus;
+	acpi_cfg.mmio32_base = X86_PCI_MMIO32;
+	acpi_cfg.mmio32_size = X86_PCI_MMIO32_SIZE;
+	acpi_cfg.mmio64_base = x86_pci_mmio64_base(&vm->mem.layout);
+	acpi_cfg.mmio64_size = X86_PCI_MMIO64_SIZE;
 	acpi = x86_acpi_build(guest_mem_ptr(&vm->mem, X86_ACPI_BASE, X86_ACPI_END - X86_ACPI_BASE),
-			      X86_ACPI_END - X86_ACPI_BASE, X86_ACPI_BASE, cfg->cpus);
+			      X86_ACPI_END - X86_ACPI_BASE, X86_ACPI_BASE, &acpi_cfg);
 	if (acpi < 0) {
 		pr_err("ACPI tables do not fit below 1 MiB");
 		goto err;

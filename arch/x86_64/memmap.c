@@ -43,3 +43,13 @@ unsigned x86_e820_build(const struct mem_layout *l, struct e820_entry *e, unsign
 	}
 	return n;
 }
+
+uint64_t x86_pci_mmio64_base(const struct mem_layout *l)
+{
+	uint64_t top = X86_4G;
+
+	for (unsigned i = 0; i < l->nr; i++)
+		if (l->r[i].gpa + l->r[i].size > top)
+			top = l->r[i].gpa + l->r[i].size;
+	return (top + X86_PCI_MMIO64_ALIGN - 1) & ~(X86_PCI_MMIO64_ALIGN - 1);
+}

@@ -79,6 +79,8 @@ if [ "$mode" = nested ]; then
 fi
 expect cpus2 0 AIRLOCK-GUEST-UP "^AIRLOCK-CPUS 2$" && expect_mem cpus2 256 &&
 	ok "guest boots to its init with --cpus 2, sees 2 CPUs and its --mem, poweroff -f exits 0"
+expect cpus2 0 "^AIRLOCK-PCI 0000:00:00.0 0x8086 0x0d57 0x060000" &&
+	ok "the guest finds the PCI host bridge at 00:00.0 (mechanism #1, ACPI PCI0)"
 expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
 	ok "guest reboot -f ends airlock with status 0"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
