@@ -36,6 +36,14 @@ int arch_handle_exit(struct vcpu *vcpu);
 /* One line of vCPU state (instruction pointer and the like) for reports. */
 void arch_vcpu_describe(struct vcpu *vcpu, char *buf, unsigned len);
 
+/* The board's fixed interrupt routes (legacy irqchip pins); MSI routes are
+ * added after them by vmm/irq.c. Returns how many it wrote. */
+struct kvm_irq_routing_entry;
+unsigned arch_irq_routes(struct kvm_irq_routing_entry *e, unsigned max);
+
+/* First GSI free for MSI routes. */
+extern const unsigned arch_first_msi_gsi;
+
 void arch_vm_destroy(struct vm *vm);
 
 #endif

@@ -115,6 +115,8 @@ uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned len)
 
 	if ((len != 1 && len != 2 && len != 4) || (off & (len - 1)) || off + len > PCI_CFG_SIZE)
 		return 0xffffffffu;
+	if (off >= 0x40 && off < d->cap_end && d->cap_read)
+		d->cap_read(d, off, len);
 	for (unsigned i = 0; i < len; i++)
 		v |= (uint32_t)d->cfg[off + i] << (8 * i);
 	return v;

@@ -65,6 +65,7 @@ struct pci_dev {
 	uint8_t last_cap;           /* offset of the last capability, 0 if none */
 	pci_bar_fn bar_changed;
 	pci_cfg_fn cap_written;
+	pci_cfg_fn cap_read;        /* before a read of capability bytes */
 	void *opaque;
 	const char *name;
 };

@@ -8,6 +8,13 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 
+# Kernel modules shipped in the initramfs, in dependency order.
+if [ -f /lib/modules/order ]; then
+	for m in $(cat /lib/modules/order); do
+		insmod "/lib/modules/$m" 2>/dev/null
+	done
+fi
+
 action=poweroff
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -22,6 +29,12 @@ echo "AIRLOCK-KERNEL $(uname -r)"
 for d in /sys/bus/pci/devices/*; do
 	[ -e "$d/vendor" ] && echo "AIRLOCK-PCI ${d##*/} $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class")"
 done
+for d in /sys/bus/virtio/devices/*; do
+	[ -e "$d/device" ] && echo "AIRLOCK-VIRTIO ${d##*/} $(cat "$d/device") $(readlink "$d/driver" | sed 's|.*/||')"
+done
+if [ -e /dev/hwrng ]; then
+	echo "AIRLOCK-HWRNG $(cat /sys/class/misc/hw_random/rng_current) $(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | wc -c)"
+fi
 
 case $action in
 poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;

@@ -1,9 +1,17 @@
 #!/bin/sh
-# Builds the airlock test guest's initramfs (busybox + guest/init.sh) and
-# prints its path. Cached by the inputs' content.
-#   guest/mkinitramfs.sh [amd64|arm64]
+# Builds the airlock test guest's initramfs (busybox, guest/init.sh and the
+# kernel's virtio modules) and prints its path. Cached by the inputs' content.
+#   guest/mkinitramfs.sh [amd64|arm64] [KERNEL-DIR]
+# KERNEL-DIR is what scripts/guest-kernel.sh printed (root/lib/modules/...).
 set -eu
 arch=${1:-amd64}
+kdir=${2:-}
+# Loaded in this order by init.sh; those built into a kernel are absent.
+MODS="drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko
+drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko
+drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko drivers/char/hw_random/virtio-rng.ko
+drivers/char/virtio_console.ko net/core/failover.ko drivers/net/net_failover.ko
+drivers/net/virtio_net.ko"
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${AIRLOCK_CACHE:-/var/cache/airlock}
 
@@ -14,7 +22,12 @@ arm64) busybox=$cache/busybox-arm64/bin/busybox ;;
 esac
 [ -x "$busybox" ] || { echo "mkinitramfs: $busybox missing (make deps)" >&2; exit 1; }
 
-key=$(cat "$busybox" "$here/init.sh" "$0" | sha256sum | cut -c1-16)
+moddir=
+if [ -n "$kdir" ]; then
+	moddir=$(echo "$kdir"/root/lib/modules/*/kernel)
+	[ -d "$moddir" ] || { echo "mkinitramfs: no modules under $kdir" >&2; exit 1; }
+fi
+key=$( (cat "$busybox" "$here/init.sh" "$0"; echo "$moddir") | sha256sum | cut -c1-16)
 out=$cache/initramfs/guest-$arch-$key.cpio.gz
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
@@ -22,6 +35,13 @@ if [ ! -f "$out" ]; then
 	mkdir -p "$tmp/bin" "$tmp/dev" "$(dirname "$out")"
 	cp "$busybox" "$tmp/bin/busybox"
 	cp "$here/init.sh" "$tmp/init"
+	if [ -n "$moddir" ]; then
+		mkdir -p "$tmp/lib/modules"
+		for m in $MODS; do
+			[ -f "$moddir/$m" ] && cp "$moddir/$m" "$tmp/lib/modules/"
+			[ -f "$moddir/$m" ] && echo "${m##*/}" >> "$tmp/lib/modules/order"
+		done
+	fi
 	chmod 755 "$tmp/init" "$tmp/bin/busybox"
 	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
 	mv "$out.tmp" "$out"

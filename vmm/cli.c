@@ -80,14 +80,17 @@ static int check_file(const char *path, char *why, size_t len)
 	return 0;
 }
 
-enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL };
+enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
+	   OPT_ISOLATION };
 
 static const struct {
 	const char *name;
 	enum opt id;
+	int flag;               /* takes no value */
 } run_opts[] = {
-	{ "kernel", OPT_KERNEL },   { "initrd", OPT_INITRD }, { "cmdline", OPT_CMDLINE },
-	{ "mem", OPT_MEM },         { "cpus", OPT_CPUS },     { "log-level", OPT_LOG_LEVEL },
+	{ "kernel", OPT_KERNEL, 0 },   { "initrd", OPT_INITRD, 0 }, { "cmdline", OPT_CMDLINE, 0 },
+	{ "mem", OPT_MEM, 0 },         { "cpus", OPT_CPUS, 0 },     { "log-level", OPT_LOG_LEVEL, 0 },
+	{ "rng", OPT_RNG, 1 },         { "isolation", OPT_ISOLATION, 0 },
 };
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
@@ -127,6 +130,16 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		if (log_level_parse(val, &cfg->log_level) < 0)
 			return fail(err, errlen,
 				    "--log-level: '%s' is not one of error, warn, info, debug", val);
+		break;
+	case OPT_RNG:
+		cfg->rng = 1;
+		break;
+	case OPT_ISOLATION:
+		/* Devices reach all of guest RAM through the DMA window until
+		 * the bounce BAR brings 'strict'. */
+		if (strcmp(val, "off") != 0)
+			return fail(err, errlen, "--isolation: '%s' is not available yet (only 'off')",
+				    val);
 		break;
 	}
 	return CLI_RUN;
@@ -168,7 +181,10 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 		if (k == sizeof(run_opts) / sizeof(run_opts[0]))
 			return fail(err, errlen, "unknown option '--%.*s' (try 'airlock --help')",
 				    (int)namelen, arg);
-		if (eq)
+		if (run_opts[k].flag) {
+			if (eq)
+				return fail(err, errlen, "--%s takes no value", run_opts[k].name);
+		} else if (eq)
 			val = eq + 1;
 		else if (i + 1 < argc)
 			val = argv[++i];
@@ -196,6 +212,8 @@ void cli_usage(void)
 	       "  --mem SIZE           guest RAM, K/M/G/T suffixes, 32M..1T  [256M]\n"
 	       "  --cpus N             virtual CPUs, 1..%d  [1]\n"
 	       "  --log-level LEVEL    error, warn, info or debug  [warn]\n"
+	       "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n"
+	       "  --isolation off      devices may reach all guest RAM (the only mode yet)\n"
 	       "\n"
 	       "Console: the guest's ttyS0 is this terminal. Type Ctrl-A x to quit,\n"
 	       "Ctrl-A Ctrl-A to send a literal Ctrl-A.\n"

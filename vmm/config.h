@@ -20,6 +20,7 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned cpus;
 	enum log_level log_level;
+	int rng;                /* --rng: a virtio-rng device */
 };
 
 #endif

@@ -1,6 +1,8 @@
 #include "vm.h"
 
 #include "console.h"
+#include "irq.h"
+#include "virtio_host.h"
 #include "log.h"
 #include "../arch/arch.h"
 
@@ -158,7 +160,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	}
 	/* The irqchip must exist before any vCPU; the guest is loaded
 	 * before the boot vCPU's registers point into it. */
-	if (setup_memory(vm) < 0 || arch_vm_init(vm) < 0 || arch_load_guest(vm) < 0)
+	if (setup_memory(vm) < 0 || arch_vm_init(vm) < 0 || virtio_host_init(vm) < 0 ||
+	    arch_load_guest(vm) < 0)
 		return -1;
 	return create_vcpus(vm);
 }
@@ -352,8 +355,8 @@ int vm_run(struct vm *vm)
 	pthread_sigmask(SIG_BLOCK, &kick, &old);
 	sfd = signalfd(-1, &term, SFD_CLOEXEC);
 
-	if (console_start(vm) < 0) {
-		vm_request_exit(vm, 1, "console failed");
+	if (console_start(vm) < 0 || virtio_host_start(vm) < 0) {
+		vm_request_exit(vm, 1, "cannot start the console or a device");
 		goto out;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -402,6 +405,7 @@ void vm_destroy(struct vm *vm)
 {
 	stop_vcpus(vm);
 	console_destroy(vm);
+	virtio_host_destroy(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -414,6 +418,7 @@ void vm_destroy(struct vm *vm)
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
 	arch_vm_destroy(vm);
+	irq_destroy(vm);
 	guest_mem_destroy(&vm->mem);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

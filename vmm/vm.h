@@ -14,6 +14,8 @@
 struct kvm_run;
 struct arch_vm;
 struct console;
+struct irq_table;
+struct virtio_host;
 
 struct vcpu {
 	struct vm *vm;
@@ -40,6 +42,8 @@ struct vm {
 	struct vcpu *vcpus;
 	struct arch_vm *arch;
 	struct console *console;
+	struct irq_table *irq;
+	struct virtio_host *virtio;
 
 	/* First request to stop wins; the main thread waits on exit_efd. */
 	int exit_efd;

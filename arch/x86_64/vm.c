@@ -6,6 +6,7 @@
 
 #include "../arch.h"
 #include "../../vmm/console.h"
+#include "../../vmm/irq.h"
 #include "../../vmm/log.h"
 #include "../../vmm/vm.h"
 
@@ -60,35 +61,31 @@ static struct kvm_cpuid2 *get_supported_cpuid(int kvm_fd)
  * I/O APIC pin, and IRQ 0 (the PIT) reaches pin 2, as the MADT's interrupt
  * source override says. KVM's default routing sends GSI 0 to pin 0, which
  * would leave the guest without timer ticks once it masks the 8259. */
-static int setup_irq_routing(struct vm *vm)
+const unsigned arch_first_msi_gsi = 24;
+
+unsigned arch_irq_routes(struct kvm_irq_routing_entry *e, unsigned max)
 {
-	struct {
-		struct kvm_irq_routing hdr;
-		struct kvm_irq_routing_entry e[15 + 23];
-	} r;
 	unsigned n = 0;
 
-	memset(&r, 0, sizeof(r));
-	for (unsigned i = 0; i < 16; i++) {
+	for (unsigned i = 0; i < 16 && n < max; i++) {
 		if (i == 2)
 			continue;   /* the cascade */
-		r.e[n].gsi = i;
-		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		r.e[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
-		r.e[n].u.irqchip.pin = i % 8;
+		e[n].gsi = i;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		e[n].u.irqchip.pin = i % 8;
 		n++;
 	}
-	for (unsigned i = 0; i < 24; i++) {
+	for (unsigned i = 0; i < 24 && n < max; i++) {
 		if (i == 2)
 			continue;
-		r.e[n].gsi = i;
-		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		r.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		r.e[n].u.irqchip.pin = i == 0 ? 2 : i;
+		e[n].gsi = i;
+		e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e[n].u.irqchip.pin = i == 0 ? 2 : i;
 		n++;
 	}
-	r.hdr.nr = n;
-	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r);
+	return n;
 }
 
 int arch_vm_init(struct vm *vm)
@@ -107,7 +104,7 @@ int arch_vm_init(struct vm *vm)
 		step = "KVM_SET_IDENTITY_MAP_ADDR";
 	} else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0) {
 		step = "KVM_CREATE_IRQCHIP";
-	} else if (setup_irq_routing(vm) < 0) {
+	} else if (irq_init(vm) < 0) {
 		step = "KVM_SET_GSI_ROUTING";
 	} else if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		step = "KVM_CREATE_PIT2";

@@ -69,7 +69,7 @@ else
 	cp -L /usr/share/seabios/bios-256k.bin "$root/usr/share/seabios/"
 	cp -L /usr/share/qemu/bios-256k.bin "$root/usr/share/qemu/" 2>/dev/null || true
 	cpio=$(L1_EXTRA_ROOT=$root l1_build "$work/bench.sh")
-	l1_run "$cpio" > "$work/log"
+	l1_run "$cpio" "$work/log"
 	rm -f "$cpio"
 fi
 tr -d '\r' < "$work/log" > "$work/log2"

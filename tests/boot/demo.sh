@@ -25,6 +25,10 @@ else
 	echo "demo: /dev/kvm missing or slow here; booting inside an emulated KVM host (about a minute)"
 	make -s -C "$TOP" STATIC=1 build/x86_64-static/airlock
 	cpio=$(l1_build "$script")
-	l1_run "$cpio" | cut -d' ' -f2- | tr -d '\r' | grep -v -e '^@@L1' -e 'Unhandled WRMSR' -e 'SeaBIOS' -e 'Booting from ROM' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^c//'
-	rm -f "$cpio"
+	log=$(mktemp /tmp/airlock-demo-log.XXXXXX)
+	l1_run "$cpio" "$log" &
+	tail -n +1 -f --pid=$! "$log" | cut -d' ' -f2- | tr -d '\r' |
+		grep --line-buffered -v -e '^@@L' -e 'Unhandled WRMSR' -e 'SeaBIOS' -e 'Booting from ROM' |
+		sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/^c//'
+	rm -f "$cpio" "$log"
 fi

@@ -12,7 +12,7 @@ guest_prepare() {
 	KDIR=$("$TOP/scripts/guest-kernel.sh" amd64) || return 1
 	KVER=$(cat "$KDIR/version")
 	KERNEL=$KDIR/vmlinuz
-	GUEST_INITRD=$("$TOP/guest/mkinitramfs.sh" amd64) || return 1
+	GUEST_INITRD=$("$TOP/guest/mkinitramfs.sh" amd64 "$KDIR") || return 1
 }
 
 # Is /dev/kvm here usable at hardware speed? Some sandboxes offer a /dev/kvm
@@ -63,15 +63,34 @@ INIT
 	echo "$out"
 }
 
-# Boots L1 under QEMU TCG with emulated SVM; its console goes to stdout with
-# each line prefixed by the L0 time in seconds (for the benchmarks).
+# Boots L1 under QEMU TCG with emulated SVM and writes its console to $2,
+# each line prefixed by the L0 time in seconds (for the benchmarks). L1 is
+# killed when its console stays silent for L1_IDLE seconds (a wedged L1
+# kernel: soft lockups in nested KVM were seen here) or after L1_TIMEOUT.
+L1_IDLE=${L1_IDLE:-300}
 l1_run() {
-	cpio=$1
-	timeout "$L1_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max,family=23,model=1,-xsave \
-		-m 2G -smp 2 -nographic -no-reboot -nodefaults -serial stdio \
+	cpio=$1 out=$2
+	pidf=$(mktemp /tmp/airlock-l1pid.XXXXXX)
+	(qemu-system-x86_64 -accel tcg -cpu max,family=23,model=1,-xsave \
+		-m 2G -smp 2 -nographic -no-reboot -nodefaults -serial stdio -pidfile "$pidf" \
 		-kernel "$KERNEL" -initrd "$cpio" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 |
 		while IFS= read -r line; do
 			printf '%s %s\n' "${EPOCHREALTIME:-0}" "$line"
-		done
+		done) > "$out" &
+	runner=$!
+	last=-1 idle=0 total=0
+	while kill -0 "$runner" 2>/dev/null; do
+		sleep 5
+		total=$((total + 5))
+		size=$(stat -c %s "$out")
+		if [ "$size" = "$last" ]; then idle=$((idle + 5)); else idle=0; last=$size; fi
+		if [ "$idle" -ge "$L1_IDLE" ] || [ "$total" -ge "$L1_TIMEOUT" ]; then
+			echo "0 @@L0 L1 killed after ${total}s (${idle}s silent)" >> "$out"
+			kill "$(cat "$pidf")" 2>/dev/null
+			break
+		fi
+	done
+	wait "$runner" 2>/dev/null
+	rm -f "$pidf"
 }

@@ -1,0 +1,472 @@
+#include "virtio_pci.h"
+
+#include "../vmm/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define CAP_COMMON 1
+#define CAP_NOTIFY 2
+#define CAP_ISR    3
+#define CAP_DEVICE 4
+#define CAP_PCI    5
+
+static uint64_t transport_features(void)
+{
+	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_INDIRECT_DESC |
+	       1ULL << VIRTIO_F_EVENT_IDX;
+}
+
+static int add_vcap(struct virtio_pci *vp, uint8_t type, uint32_t off, uint32_t len,
+		    unsigned extra)
+{
+	uint8_t cap[20] = { 0x09, 0, (uint8_t)(16 + extra), type, 0 }, wmask[20] = { 0 };
+
+	memcpy(cap + 8, &off, 4);
+	memcpy(cap + 12, &len, 4);
+	if (type == CAP_NOTIFY) {
+		uint32_t mult = VP_NOTIFY_MULT;
+
+		memcpy(cap + 16, &mult, 4);
+	}
+	if (type == CAP_PCI) {
+		wmask[4] = 0xff;                        /* bar */
+		memset(wmask + 8, 0xff, 12);            /* offset, length, data */
+	}
+	return pci_dev_add_cap(&vp->pci, cap, wmask, 16 + extra);
+}
+
+/* --- interrupts ---------------------------------------------------------- */
+
+static void msix_fire(void *opaque, unsigned vec)
+{
+	struct virtio_pci *vp = opaque;
+	uint64_t one = 1;
+
+	if (vec <= VIRTIO_MAX_QUEUES && vp->vec_fd[vec] >= 0)
+		while (write(vp->vec_fd[vec], &one, 8) < 0 && errno == EINTR)
+			;
+}
+
+static void msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+{
+	struct virtio_pci *vp = opaque;
+
+	if (vec <= VIRTIO_MAX_QUEUES && vp->vec_gsi[vec] >= 0)
+		vp->ops->irq_route(vp->host, vp->vec_gsi[vec], addr, data);
+}
+
+static void raise(struct virtio_pci *vp, uint8_t isr_bit, uint16_t vector)
+{
+	vp->isr |= isr_bit;
+	if (msix_enabled(&vp->msix)) {
+		if (vector != MSIX_NO_VECTOR)
+			msix_notify(&vp->msix, vector);
+	} else if (!(vp->pci.cfg[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8))) {
+		vp->pci.cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+		vp->ops->intx(vp->host, vp->intx_gsi, 1);
+	}
+}
+
+void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q)
+{
+	if (q < vp->dev->nqueues && virtq_should_notify(&vp->q[q].vq))
+		raise(vp, 1, vp->q[q].msix_vector);
+}
+
+void virtio_queue_fault(struct virtio_pci *vp, unsigned q)
+{
+	vp->faults++;
+	if (!vp->warned) {
+		pr_warn("%s (00:%02x.0): queue %u refused: %s; device needs a reset", vp->dev->name,
+			vp->slot, q, virtq_fault_name(vp->q[q].vq.fault));
+		vp->warned = true;
+	}
+	if (!(vp->status & VIRTIO_STATUS_NEEDS_RESET)) {
+		vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+		raise(vp, 2, vp->msix_config);
+	}
+}
+
+struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q)
+{
+	if (q >= vp->dev->nqueues || !vp->q[q].enable || !(vp->status & VIRTIO_STATUS_DRIVER_OK) ||
+	    (vp->status & VIRTIO_STATUS_NEEDS_RESET))
+		return NULL;
+	return &vp->q[q].vq;
+}
+
+/* --- common configuration ------------------------------------------------ */
+
+static void reset(struct virtio_pci *vp)
+{
+	vp->status = 0;
+	vp->driver_features = 0;
+	vp->dfselect = vp->gfselect = 0;
+	vp->queue_select = 0;
+	vp->msix_config = MSIX_NO_VECTOR;
+	vp->isr = 0;
+	vp->warned = false;
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		struct vp_queue *q = &vp->q[i];
+
+		q->size = vp->dev->queue_max;
+		q->msix_vector = MSIX_NO_VECTOR;
+		q->enable = 0;
+		q->desc = q->avail = q->used = 0;
+		memset(&q->vq, 0, sizeof(q->vq));
+	}
+	vp->ops->intx(vp->host, vp->intx_gsi, 0);
+	if (vp->dev->reset)
+		vp->dev->reset(vp->dev);
+}
+
+static void write_status(struct virtio_pci *vp, uint8_t v)
+{
+	if (v == 0) {
+		reset(vp);
+		return;
+	}
+	/* FEATURES_OK sticks only for a subset of what we offered that
+	 * includes VERSION_1: we are a modern-only device. */
+	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
+		if ((vp->driver_features & ~vp->offered) ||
+		    !(vp->driver_features & (1ULL << VIRTIO_F_VERSION_1)))
+			v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
+	}
+	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(vp->status & VIRTIO_STATUS_FEATURES_OK) &&
+	    !(v & VIRTIO_STATUS_FEATURES_OK))
+		v &= (uint8_t)~VIRTIO_STATUS_DRIVER_OK;
+	vp->status = (uint8_t)(v | (vp->status & VIRTIO_STATUS_NEEDS_RESET));
+}
+
+static void enable_queue(struct virtio_pci *vp, struct vp_queue *q, unsigned idx)
+{
+	bool ind = vp->driver_features & (1ULL << VIRTIO_F_INDIRECT_DESC);
+	bool evt = vp->driver_features & (1ULL << VIRTIO_F_EVENT_IDX);
+
+	if (q->size > vp->dev->queue_max ||
+	    virtq_init(&q->vq, vp->win, q->size, q->desc, q->avail, q->used, ind, evt) < 0) {
+		q->vq.fault = VQ_DMA;
+		virtio_queue_fault(vp, idx);
+		return;
+	}
+	q->enable = 1;
+}
+
+static uint32_t common_read(struct virtio_pci *vp, unsigned off)
+{
+	struct vp_queue *q = vp->queue_select < vp->dev->nqueues ? &vp->q[vp->queue_select] : NULL;
+
+	switch (off) {
+	case 0x00: return vp->dfselect;
+	case 0x04: return vp->dfselect < 2 ? (uint32_t)(vp->offered >> (32 * vp->dfselect)) : 0;
+	case 0x08: return vp->gfselect;
+	case 0x0c: return vp->gfselect < 2 ? (uint32_t)(vp->driver_features >> (32 * vp->gfselect)) : 0;
+	case 0x10: return vp->msix_config;
+	case 0x12: return vp->dev->nqueues;
+	case 0x14: return vp->status;
+	case 0x15: return vp->config_gen;
+	case 0x16: return vp->queue_select;
+	case 0x18: return q ? q->size : 0;
+	case 0x1a: return q ? q->msix_vector : MSIX_NO_VECTOR;
+	case 0x1c: return q ? q->enable : 0;
+	case 0x1e: return q ? vp->queue_select : 0;
+	case 0x20: return q ? (uint32_t)q->desc : 0;
+	case 0x24: return q ? (uint32_t)(q->desc >> 32) : 0;
+	case 0x28: return q ? (uint32_t)q->avail : 0;
+	case 0x2c: return q ? (uint32_t)(q->avail >> 32) : 0;
+	case 0x30: return q ? (uint32_t)q->used : 0;
+	case 0x34: return q ? (uint32_t)(q->used >> 32) : 0;
+	}
+	return 0;
+}
+
+static void set_half(uint64_t *v, unsigned high, uint32_t val)
+{
+	*v = high ? (*v & 0xffffffffULL) | (uint64_t)val << 32 : (*v & ~0xffffffffULL) | val;
+}
+
+static void common_write(struct virtio_pci *vp, unsigned off, uint32_t v)
+{
+	struct vp_queue *q = vp->queue_select < vp->dev->nqueues ? &vp->q[vp->queue_select] : NULL;
+	/* Queue layout is frozen once the queue is enabled. */
+	bool qcfg = q && !q->enable;
+
+	switch (off) {
+	case 0x00: vp->dfselect = v; break;
+	case 0x08: vp->gfselect = v; break;
+	case 0x0c:
+		/* Features can change only before FEATURES_OK. */
+		if (vp->gfselect < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK))
+			set_half(&vp->driver_features, vp->gfselect, v);
+		break;
+	case 0x10:
+		vp->msix_config = (uint16_t)v < vp->msix.nvec ? (uint16_t)v : MSIX_NO_VECTOR;
+		break;
+	case 0x14: write_status(vp, (uint8_t)v); break;
+	case 0x16: vp->queue_select = (uint16_t)v; break;
+	case 0x18: if (qcfg) q->size = (uint16_t)v; break;
+	case 0x1a:
+		if (q)
+			q->msix_vector = (uint16_t)v < vp->msix.nvec ? (uint16_t)v : MSIX_NO_VECTOR;
+		break;
+	case 0x1c:
+		if (qcfg && v == 1)
+			enable_queue(vp, q, vp->queue_select);
+		break;
+	case 0x20: if (qcfg) set_half(&q->desc, 0, v); break;
+	case 0x24: if (qcfg) set_half(&q->desc, 1, v); break;
+	case 0x28: if (qcfg) set_half(&q->avail, 0, v); break;
+	case 0x2c: if (qcfg) set_half(&q->avail, 1, v); break;
+	case 0x30: if (qcfg) set_half(&q->used, 0, v); break;
+	case 0x34: if (qcfg) set_half(&q->used, 1, v); break;
+	}
+}
+
+/* Reads and writes of 1, 2 or 4 bytes at their natural offsets; an 8-byte
+ * access to a 64-bit field is split in two. */
+static void common_io(struct virtio_pci *vp, unsigned off, uint8_t *data, unsigned len,
+		      bool is_write)
+{
+	uint32_t v = 0;
+
+	if (len == 8) {
+		common_io(vp, off, data, 4, is_write);
+		common_io(vp, off + 4, data + 4, 4, is_write);
+		return;
+	}
+	if (is_write) {
+		memcpy(&v, data, len);
+		common_write(vp, off, v);
+	} else {
+		/* Every field sits at its own offset; drivers read each
+		 * with its natural width. */
+		v = common_read(vp, off);
+		memcpy(data, &v, len);
+	}
+}
+
+static void device_io(struct virtio_pci *vp, unsigned off, uint8_t *data, unsigned len,
+		      bool is_write)
+{
+	struct virtio_device *d = vp->dev;
+
+	if (off + len > d->config_len) {
+		if (!is_write)
+			memset(data, 0, len);
+		return;
+	}
+	if (is_write) {
+		if (d->config_write)
+			d->config_write(d, off, data, len);
+	} else {
+		d->config_read(d, off, data, len);
+	}
+}
+
+static void notify_queue(struct virtio_pci *vp, unsigned q)
+{
+	if (virtio_queue(vp, q))
+		vp->dev->notify(vp->dev, q);
+}
+
+void virtio_pci_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
+{
+	struct virtio_pci *vp = opaque;
+
+	if (off >= VP_MSIX_OFF && off < VP_PBA_OFF) {
+		msix_table_io(&vp->msix, off - VP_MSIX_OFF, data, len, is_write);
+		return;
+	}
+	if (off >= VP_PBA_OFF && off < VP_PBA_OFF + 8) {
+		msix_pba_io(&vp->msix, off - VP_PBA_OFF, data, len, is_write);
+		return;
+	}
+	pthread_mutex_lock(&vp->lock);
+	if (off < VP_COMMON_OFF + 0x38) {
+		common_io(vp, (unsigned)off, data, len, is_write);
+	} else if (off == VP_ISR_OFF && !is_write) {
+		/* Reading ISR acknowledges and lowers INTx. */
+		data[0] = vp->isr;
+		memset(data + 1, 0, len - 1);
+		vp->isr = 0;
+		vp->pci.cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
+		vp->ops->intx(vp->host, vp->intx_gsi, 0);
+	} else if (off >= VP_DEVICE_OFF && off < VP_DEVICE_OFF + 0x1000) {
+		device_io(vp, (unsigned)(off - VP_DEVICE_OFF), data, len, is_write);
+	} else if (off >= VP_NOTIFY_OFF && off < VP_NOTIFY_OFF + VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES &&
+		   is_write) {
+		/* Reached only when a notify did not match an ioeventfd. */
+		notify_queue(vp, (unsigned)(off - VP_NOTIFY_OFF) / VP_NOTIFY_MULT);
+	} else if (!is_write) {
+		memset(data, 0, len);
+	}
+	pthread_mutex_unlock(&vp->lock);
+}
+
+/* --- PCI glue ------------------------------------------------------------ */
+
+static void bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)
+{
+	struct virtio_pci *vp = d->opaque;
+
+	if (bar != 0)
+		return;
+	vp->ops->map_bar(vp->host, vp, addr, mapped);
+	vp->bar_addr = addr;
+	vp->bar_mapped = mapped;
+}
+
+static void cap_written(struct pci_dev *d, unsigned off, unsigned len)
+{
+	struct virtio_pci *vp = d->opaque;
+
+	(void)len;
+	if (off >= vp->msix.cap && off < vp->msix.cap + 4)
+		msix_control_written(&vp->msix);
+}
+
+/* --- the I/O thread ------------------------------------------------------ */
+
+static void *io_thread(void *arg)
+{
+	struct virtio_pci *vp = arg;
+	struct epoll_event ev[8];
+
+	for (;;) {
+		int n = epoll_wait(vp->epoll_fd, ev, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			uint64_t cnt;
+			unsigned q = ev[i].data.u32;
+
+			if (q == UINT32_MAX >> 1)
+				return NULL;    /* stop */
+			if (read(vp->q[q].notify_fd, &cnt, 8) < 0 && errno != EAGAIN)
+				continue;
+			pthread_mutex_lock(&vp->lock);
+			notify_queue(vp, q);
+			pthread_mutex_unlock(&vp->lock);
+		}
+	}
+	return NULL;
+}
+
+int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *win,
+		    const struct virtio_host_ops *ops, void *host)
+{
+	unsigned nvec = dev->nqueues + 1;
+
+	memset(vp, 0, sizeof(*vp));
+	pthread_mutex_init(&vp->lock, NULL);
+	vp->dev = dev;
+	vp->ops = ops;
+	vp->host = host;
+	vp->win = win;
+	vp->stop_fd = vp->epoll_fd = -1;
+	dev->vp = vp;
+	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)
+		vp->vec_gsi[i] = vp->vec_fd[i] = -1;
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		vp->q[i].notify_fd = -1;
+	if (dev->nqueues == 0 || dev->nqueues > VIRTIO_MAX_QUEUES) {
+		pr_err("%s: %u queues is not supported", dev->name, dev->nqueues);
+		return -1;
+	}
+	vp->offered = transport_features() | dev->features;
+
+	pci_dev_init(&vp->pci, 0x1af4, (uint16_t)(0x1040 + dev->type), dev->pci_class | 0x01,
+		     0x1af4, 0x0040);
+	vp->pci.opaque = vp;
+	vp->pci.name = dev->name;
+	vp->pci.bar_changed = bar_changed;
+	vp->pci.cap_written = cap_written;
+	vp->pci.cfg[PCI_INTERRUPT_PIN] = 1;
+	if (pci_dev_add_bar(&vp->pci, 0, VP_BAR_SIZE, true, false) < 0 ||
+	    add_vcap(vp, CAP_COMMON, VP_COMMON_OFF, 0x38, 0) < 0 ||
+	    add_vcap(vp, CAP_NOTIFY, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
+	    add_vcap(vp, CAP_ISR, VP_ISR_OFF, 4, 0) < 0 ||
+	    add_vcap(vp, CAP_DEVICE, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
+	    msix_init(&vp->msix, &vp->pci, nvec, 0, VP_MSIX_OFF, VP_PBA_OFF) < 0) {
+		pr_err("%s: cannot lay out the PCI function", dev->name);
+		return -1;
+	}
+	vp->msix.fire = msix_fire;
+	vp->msix.route = msix_route;
+	vp->msix.opaque = vp;
+	for (unsigned v = 0; v < nvec; v++) {
+		vp->vec_gsi[v] = ops->irq_alloc(host, &vp->vec_fd[v]);
+		if (vp->vec_gsi[v] < 0)
+			return -1;
+	}
+	for (unsigned i = 0; i < dev->nqueues; i++) {
+		vp->q[i].notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vp->q[i].notify_fd < 0) {
+			pr_err("eventfd: %s", strerror(errno));
+			return -1;
+		}
+	}
+	reset(vp);
+	return 0;
+}
+
+int virtio_pci_start(struct virtio_pci *vp)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	vp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	vp->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (vp->epoll_fd < 0 || vp->stop_fd < 0)
+		goto err;
+	for (unsigned i = 0; i < vp->dev->nqueues; i++) {
+		ev.data.u32 = i;
+		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->q[i].notify_fd, &ev) < 0)
+			goto err;
+	}
+	ev.data.u32 = UINT32_MAX >> 1;
+	if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->stop_fd, &ev) < 0 ||
+	    pthread_create(&vp->thread, NULL, io_thread, vp) != 0)
+		goto err;
+	vp->thread_started = true;
+	return 0;
+err:
+	pr_err("%s: cannot start its I/O thread: %s", vp->dev->name, strerror(errno));
+	return -1;
+}
+
+void virtio_pci_destroy(struct virtio_pci *vp)
+{
+	uint64_t one = 1;
+
+	if (vp->thread_started) {
+		while (write(vp->stop_fd, &one, 8) < 0 && errno == EINTR)
+			;
+		pthread_join(vp->thread, NULL);
+		vp->thread_started = false;
+	}
+	if (vp->faults || log_level >= LOG_INFO)
+		log_msg(vp->faults ? LOG_WARN : LOG_INFO, "%s: %llu requests, %llu ring refusals, %llu DMA denials",
+			vp->dev->name, (unsigned long long)vp->requests,
+			(unsigned long long)vp->faults, (unsigned long long)dma_denied(vp->win));
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		if (vp->q[i].notify_fd >= 0)
+			close(vp->q[i].notify_fd);
+	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)
+		if (vp->vec_fd[i] >= 0)
+			close(vp->vec_fd[i]);
+	if (vp->epoll_fd >= 0)
+		close(vp->epoll_fd);
+	if (vp->stop_fd >= 0)
+		close(vp->stop_fd);
+	msix_destroy(&vp->msix);
+	pthread_mutex_destroy(&vp->lock);
+}

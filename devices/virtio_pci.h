@@ -1,0 +1,125 @@
+/* The modern virtio-pci transport (virtio 1.2 §4.1): one PCI function per
+ * device, no legacy I/O BAR. BAR0 holds the common, ISR, device and notify
+ * structures and the MSI-X table. Queue notifications arrive on eventfds
+ * (KVM ioeventfds) and are served by one I/O thread per device; interrupts
+ * leave through MSI-X vectors bound to irqfds, or INTx.
+ *
+ * What needs KVM is behind struct virtio_host_ops, so this file stays
+ * free of KVM headers. */
+#ifndef AIRLOCK_VIRTIO_PCI_H
+#define AIRLOCK_VIRTIO_PCI_H
+
+#include "dma.h"
+#include "msix.h"
+#include "pci.h"
+#include "virtq.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VIRTIO_F_INDIRECT_DESC  28
+#define VIRTIO_F_EVENT_IDX      29
+#define VIRTIO_F_VERSION_1      32
+#define VIRTIO_F_ACCESS_PLATFORM 33
+
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER      2
+#define VIRTIO_STATUS_DRIVER_OK   4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 0x40
+#define VIRTIO_STATUS_FAILED      0x80
+
+#define VIRTIO_MAX_QUEUES 8
+
+/* BAR0 layout. */
+#define VP_COMMON_OFF  0x0000
+#define VP_ISR_OFF     0x1000
+#define VP_DEVICE_OFF  0x2000
+#define VP_NOTIFY_OFF  0x3000
+#define VP_NOTIFY_MULT 4
+#define VP_MSIX_OFF    0x4000
+#define VP_PBA_OFF     0x5000
+#define VP_BAR_SIZE    0x8000
+
+struct virtio_pci;
+
+/* A device model: virtio-blk, -net, -console, -rng. */
+struct virtio_device {
+	const char *name;
+	uint16_t type;                 /* virtio device ID */
+	uint32_t pci_class;            /* class << 8 */
+	uint64_t features;             /* device-specific bits offered */
+	unsigned nqueues;
+	uint16_t queue_max;
+	unsigned config_len;
+	void (*config_read)(struct virtio_device *d, unsigned off, void *data, unsigned len);
+	void (*config_write)(struct virtio_device *d, unsigned off, const void *data, unsigned len);
+	/* Queue q has work (I/O thread, transport lock held). */
+	void (*notify)(struct virtio_device *d, unsigned q);
+	void (*reset)(struct virtio_device *d);
+	struct virtio_pci *vp;
+};
+
+struct virtio_host_ops {
+	/* BAR0 now decodes at addr (mapped) or no longer does. */
+	int (*map_bar)(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped);
+	/* An MSI route + irqfd: returns the GSI, sets *efd. */
+	int (*irq_alloc)(void *host, int *efd);
+	int (*irq_route)(void *host, int gsi, uint64_t addr, uint32_t data);
+	void (*intx)(void *host, unsigned gsi, int level);
+};
+
+struct vp_queue {
+	uint16_t size, msix_vector, enable;
+	uint64_t desc, avail, used;
+	struct virtq vq;
+	int notify_fd;                 /* eventfd the host signals on notify */
+};
+
+struct virtio_pci {
+	pthread_mutex_t lock;
+	struct pci_dev pci;
+	struct msix msix;
+	struct virtio_device *dev;
+	const struct virtio_host_ops *ops;
+	void *host;
+	struct dma_window *win;
+	unsigned slot, intx_gsi;
+
+	/* common configuration, host-side copies */
+	uint32_t dfselect, gfselect;
+	uint64_t offered, driver_features;
+	uint8_t status, config_gen, isr;
+	uint16_t queue_select, msix_config;
+	struct vp_queue q[VIRTIO_MAX_QUEUES];
+
+	int vec_gsi[VIRTIO_MAX_QUEUES + 1], vec_fd[VIRTIO_MAX_QUEUES + 1];
+	uint64_t bar_addr;
+	bool bar_mapped;
+
+	pthread_t thread;
+	bool thread_started;
+	int stop_fd, epoll_fd;
+
+	uint64_t faults, requests;     /* refusals (NEEDS_RESET), requests served */
+	bool warned;
+};
+
+/* Builds the PCI function for dev. 0 or -1 after one error line. */
+int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *win,
+		    const struct virtio_host_ops *ops, void *host);
+/* Starts the I/O thread. */
+int virtio_pci_start(struct virtio_pci *vp);
+void virtio_pci_destroy(struct virtio_pci *vp);
+
+/* I/O bus handler for BAR0. */
+void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+
+/* For device models (transport lock held): the enabled queue q or NULL;
+ * completion interrupt; a malformed ring (the device needs a reset). */
+struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q);
+void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q);
+void virtio_queue_fault(struct virtio_pci *vp, unsigned q);
+
+#endif

@@ -1,0 +1,118 @@
+#include "irq.h"
+
+#include "log.h"
+#include "vm.h"
+#include "../arch/arch.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+struct irq_table {
+	pthread_mutex_t lock;
+	unsigned nr, next_gsi;
+	struct kvm_irq_routing *r;   /* header + IRQ_MAX_ROUTES entries */
+};
+
+static int commit(struct vm *vm)
+{
+	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, vm->irq->r) < 0 ? -1 : 0;
+}
+
+int irq_init(struct vm *vm)
+{
+	struct irq_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	t->r = calloc(1, sizeof(*t->r) + IRQ_MAX_ROUTES * sizeof(t->r->entries[0]));
+	if (!t->r) {
+		free(t);
+		return -1;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	t->nr = arch_irq_routes(t->r->entries, IRQ_MAX_ROUTES);
+	t->r->nr = t->nr;
+	t->next_gsi = arch_first_msi_gsi;
+	vm->irq = t;
+	return commit(vm);
+}
+
+int irq_msi_alloc(struct vm *vm, int *efd)
+{
+	struct irq_table *t = vm->irq;
+	struct kvm_irqfd irqfd = { 0 };
+	int gsi, fd;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->nr == IRQ_MAX_ROUTES) {
+		pthread_mutex_unlock(&t->lock);
+		pr_err("out of interrupt routes");
+		return -1;
+	}
+	gsi = (int)t->next_gsi++;
+	/* A route must exist before KVM_IRQFD binds to its GSI; an MSI to
+	 * address 0 goes nowhere until the guest programs the vector. */
+	t->r->entries[t->nr] = (struct kvm_irq_routing_entry){ .gsi = (uint32_t)gsi,
+							       .type = KVM_IRQ_ROUTING_MSI };
+	t->nr++;
+	t->r->nr = t->nr;
+	if (commit(vm) < 0) {
+		pthread_mutex_unlock(&t->lock);
+		pr_err("KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return -1;
+	}
+	pthread_mutex_unlock(&t->lock);
+
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0) {
+		pr_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	irqfd.fd = (uint32_t)fd;
+	irqfd.gsi = (uint32_t)gsi;
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+		pr_err("KVM_IRQFD: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*efd = fd;
+	return gsi;
+}
+
+int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data)
+{
+	struct irq_table *t = vm->irq;
+	int ret = -1;
+
+	pthread_mutex_lock(&t->lock);
+	for (unsigned i = 0; i < t->nr; i++) {
+		struct kvm_irq_routing_entry *e = &t->r->entries[i];
+
+		if (e->gsi == (uint32_t)gsi && e->type == KVM_IRQ_ROUTING_MSI) {
+			e->u.msi.address_lo = (uint32_t)addr;
+			e->u.msi.address_hi = (uint32_t)(addr >> 32);
+			e->u.msi.data = data;
+			ret = commit(vm);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+void irq_destroy(struct vm *vm)
+{
+	struct irq_table *t = vm->irq;
+
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->lock);
+	free(t->r);
+	free(t);
+	vm->irq = NULL;
+}

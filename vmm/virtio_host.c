@@ -1,0 +1,148 @@
+#include "virtio_host.h"
+
+#include "irq.h"
+#include "log.h"
+#include "vm.h"
+#include "../devices/virtio_pci.h"
+#include "../devices/virtio_rng.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#define MAX_VIRTIO 16
+
+struct virtio_host {
+	struct dma_window ram;          /* isolation off: all of guest RAM */
+	unsigned nr;
+	struct virtio_pci *vp[MAX_VIRTIO];
+	struct virtio_device *dev[MAX_VIRTIO];
+};
+
+static int ioeventfd(struct vm *vm, uint64_t addr, int fd, bool assign)
+{
+	struct kvm_ioeventfd io = {
+		.addr = addr, .len = 2, .fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
+}
+
+static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
+{
+	struct vm *vm = host;
+
+	for (unsigned q = 0; q < vp->dev->nqueues; q++) {
+		uint64_t at = addr + VP_NOTIFY_OFF + VP_NOTIFY_MULT * q;
+
+		if (ioeventfd(vm, at, vp->q[q].notify_fd, mapped) < 0 && mapped)
+			pr_warn("%s: KVM_IOEVENTFD at %#llx: %s", vp->dev->name,
+				(unsigned long long)at, strerror(errno));
+	}
+	if (mapped)
+		return iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE, virtio_pci_bar_io, vp,
+				      vp->dev->name);
+	return iobus_unregister(&vm->bus, IO_MMIO, addr);
+}
+
+static int irq_alloc(void *host, int *efd)
+{
+	return irq_msi_alloc(host, efd);
+}
+
+static int irq_route(void *host, int gsi, uint64_t addr, uint32_t data)
+{
+	return irq_msi_set(host, gsi, addr, data);
+}
+
+static void intx(void *host, unsigned gsi, int level)
+{
+	vm_irq_line(host, gsi, level);
+}
+
+static const struct virtio_host_ops ops = {
+	.map_bar = map_bar, .irq_alloc = irq_alloc, .irq_route = irq_route, .intx = intx,
+};
+
+static int add_device(struct vm *vm, struct virtio_device *dev)
+{
+	struct virtio_host *h = vm->virtio;
+	struct virtio_pci *vp;
+	uint64_t bar;
+	int slot;
+
+	if (!dev || h->nr == MAX_VIRTIO) {
+		pr_err("cannot create another virtio device");
+		return -1;
+	}
+	vp = calloc(1, sizeof(*vp));
+	h->dev[h->nr] = dev;
+	h->vp[h->nr] = vp;
+	h->nr++;
+	if (!vp || virtio_pci_init(vp, dev, &h->ram, &ops, vm) < 0)
+		return -1;
+	slot = pci_bus_add(&vm->pci, &vp->pci);
+	bar = vm_pci_alloc(vm, VP_BAR_SIZE, false);
+	if (slot < 0 || !bar) {
+		pr_err("%s: no room on the PCI bus", dev->name);
+		return -1;
+	}
+	vp->slot = (unsigned)slot;
+	vp->intx_gsi = 16 + (unsigned)slot % 8;       /* as the _PRT says for INTA */
+	vp->pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)vp->intx_gsi;
+	/* Placed as firmware would; the guest enables decoding. */
+	pci_cfg_write(&vp->pci, PCI_BAR0, 4, (uint32_t)bar);
+	pci_cfg_write(&vp->pci, PCI_BAR0 + 4, 4, (uint32_t)(bar >> 32));
+	pr_info("%s at 00:%02x.0, BAR0 %#llx", dev->name, slot, (unsigned long long)bar);
+	return 0;
+}
+
+int virtio_host_init(struct vm *vm)
+{
+	struct virtio_host *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		pr_err("out of memory");
+		return -1;
+	}
+	vm->virtio = h;
+	dma_window_init(&h->ram);
+	for (unsigned i = 0; i < vm->mem.layout.nr; i++) {
+		const struct mem_region *r = &vm->mem.layout.r[i];
+
+		dma_window_add(&h->ram, r->gpa, r->size, vm->mem.host + r->offset);
+	}
+	if (vm->cfg->rng && add_device(vm, virtio_rng_create()) < 0)
+		return -1;
+	return 0;
+}
+
+int virtio_host_start(struct vm *vm)
+{
+	struct virtio_host *h = vm->virtio;
+
+	for (unsigned i = 0; h && i < h->nr; i++)
+		if (virtio_pci_start(h->vp[i]) < 0)
+			return -1;
+	return 0;
+}
+
+void virtio_host_destroy(struct vm *vm)
+{
+	struct virtio_host *h = vm->virtio;
+
+	if (!h)
+		return;
+	for (unsigned i = 0; i < h->nr; i++) {
+		if (h->vp[i] && h->vp[i]->dev)
+			virtio_pci_destroy(h->vp[i]);
+		free(h->vp[i]);
+		free(h->dev[i]);
+	}
+	dma_window_destroy(&h->ram);
+	free(h);
+	vm->virtio = NULL;
+}
