@@ -133,8 +133,23 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if ((uint16_t)(avail_idx - q->last_avail) > q->size)
 		return fail(q, VQ_AVAIL_JUMP);
-	if (avail_idx == q->last_avail)
-		return 0;
+	if (avail_idx == q->last_avail) {
+		/* Empty. With event idx the driver notifies us only when its
+		 * avail idx passes avail_event: ask for the very next one, then
+		 * look again in case it was published meanwhile. */
+		if (!q->event_idx)
+			return 0;
+		if (dma_write(q->win, q->used + 4 + 8ULL * q->size, &q->last_avail, 2) < 0)
+			return fail(q, VQ_DMA);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (rd16(q, q->avail + 2, &avail_idx) < 0)
+			return fail(q, VQ_DMA);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (avail_idx == q->last_avail)
+			return 0;
+		if ((uint16_t)(avail_idx - q->last_avail) > q->size)
+			return fail(q, VQ_AVAIL_JUMP);
+	}
 	if (rd16(q, q->avail + 4 + 2ULL * (q->last_avail % q->size), &head) < 0)
 		return fail(q, VQ_DMA);
 	if (head >= q->size)

@@ -7,7 +7,7 @@ set -eu
 arch=${1:-amd64}
 kdir=${2:-}
 # Loaded in this order by init.sh; those built into a kernel are absent.
-MODS="drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko
+MODS="drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko
 drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko
 drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko drivers/char/hw_random/virtio-rng.ko
 drivers/char/virtio_console.ko net/core/failover.ko drivers/net/net_failover.ko

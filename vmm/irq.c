@@ -98,6 +98,8 @@ int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data)
 			e->u.msi.address_hi = (uint32_t)(addr >> 32);
 			e->u.msi.data = data;
 			ret = commit(vm);
+			pr_debug("MSI route gsi %d -> %#llx/%#x: %d", gsi, (unsigned long long)addr,
+				 data, ret);
 			break;
 		}
 	}

@@ -28,6 +28,8 @@ run_case cpus2 run --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--cmdline "$CMD airlock.action=poweroff"
 run_case reboot run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
 	--cmdline "$CMD airlock.action=reboot"
+run_case rng run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --rng --log-level info \
+	--cmdline "$CMD airlock.action=poweroff"
 run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \
 	--cmdline "$CMD airlock.action=poweroff"
 # Console input: a shell in the guest reads what we type on stdin. Input is

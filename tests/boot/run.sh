@@ -15,7 +15,7 @@ cp "$TOP/tests/boot/mkfake-bzimage.sh" "$work/"
 "$TOP/tests/boot/mkfake-bzimage.sh" oldproto "$work/oldproto.bzimage"
 "$TOP/tests/boot/mkfake-bzimage.sh" triplefault "$work/triplefault.bzimage"
 
-ALL_CASES="cpus2 reboot mem512 stdin badkernel oldproto triplefault toosmall badcpus nokvm"
+ALL_CASES="cpus2 reboot rng mem512 stdin badkernel oldproto triplefault toosmall badcpus nokvm"
 mode=${AIRLOCK_BOOT_MODE:-auto}
 if [ "$mode" = auto ]; then
 	if kvm_is_fast; then mode=direct; else mode=nested; fi
@@ -99,6 +99,10 @@ expect cpus2 0 "^AIRLOCK-PCI 0000:00:00.0 0x8086 0x0d57 0x060000" &&
 	ok "the guest finds the PCI host bridge at 00:00.0 (mechanism #1, ACPI PCI0)"
 expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
 	ok "guest reboot -f ends airlock with status 0"
+expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
+	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
+	"virtio-rng: [1-9][0-9]* requests, 0 ring refusals" &&
+	ok "--rng: the stock virtio_pci + virtio-rng drivers bind (MSI-X, ioeventfd) and /dev/hwrng yields bytes"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"
 expect stdin 0 "^AIRLOCK-STDIN-42" && ok "stdin reaches the guest's console shell (serial RX)"

@@ -344,6 +344,21 @@ static void event_idx_notifies_only_when_used_passes_used_event(void **state)
 	assert_true(virtq_should_notify(&q));
 }
 
+static void an_empty_ring_with_event_idx_asks_for_the_next_notification(void **state)
+{
+	uint16_t ev;
+
+	(void)state;
+	desc(DESC, 0, DATA, 8, 0, 0);
+	offer(0);
+	offer(0);
+	assert_int_equal(virtq_pop(&q, &chain), 1);
+	assert_int_equal(virtq_pop(&q, &chain), 1);
+	assert_int_equal(virtq_pop(&q, &chain), 0);
+	memcpy(&ev, at(USED + 4 + 8 * SIZE), 2);
+	assert_int_equal(ev, 2);                   /* avail_event = next slot */
+}
+
 static void without_event_idx_the_no_interrupt_flag_is_honoured(void **state)
 {
 	uint16_t flags = 1;
@@ -387,6 +402,7 @@ int main(void)
 		T(a_closed_window_refuses_the_ring_itself),
 		T(queue_geometry_is_checked_when_enabled),
 		T(event_idx_notifies_only_when_used_passes_used_event),
+		T(an_empty_ring_with_event_idx_asks_for_the_next_notification),
 		T(without_event_idx_the_no_interrupt_flag_is_honoured),
 	};
 	return cmocka_run_group_tests_name("virtq", tests, NULL, NULL);
