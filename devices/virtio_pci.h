@@ -58,6 +58,7 @@ struct virtio_device {
 	/* Queue q has work (I/O thread, transport lock held). */
 	void (*notify)(struct virtio_device *d, unsigned q);
 	void (*reset)(struct virtio_device *d);
+	void (*destroy)(struct virtio_device *d);   /* closes its fds; may be NULL */
 	struct virtio_pci *vp;
 };
 

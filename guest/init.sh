@@ -16,9 +16,11 @@ if [ -f /lib/modules/order ]; then
 fi
 
 action=poweroff
+tests=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	airlock.action=*) action=${arg#airlock.action=} ;;
+	airlock.test=*) tests=${arg#airlock.test=} ;;
 	esac
 done
 
@@ -35,6 +37,25 @@ done
 if [ -e /dev/hwrng ]; then
 	echo "AIRLOCK-HWRNG $(cat /sys/class/misc/hw_random/rng_current) $(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | wc -c)"
 fi
+
+# airlock.test=blk: read both disks whole, write a marker to the first
+# (the host checks it after power-off), try to write the second (read-only).
+case ",$tests," in *,blk,*)
+	for d in vda vdb; do
+		[ -b /dev/$d ] && echo "AIRLOCK-SHA256 $d $(sha256sum /dev/$d | cut -d' ' -f1)"
+		[ -b /dev/$d ] && echo "AIRLOCK-DISK $d ro=$(cat /sys/block/$d/ro) serial=$(cat /sys/block/$d/serial)"
+	done
+	if printf 'AIRLOCK-BLK-MARK' | dd of=/dev/vda bs=512 seek=100 conv=notrunc,fsync 2>/dev/null; then
+		sync
+		echo "AIRLOCK-WROTE vda"
+	fi
+	if printf 'x' | dd of=/dev/vdb bs=512 seek=1 conv=notrunc,fsync 2>/dev/null; then
+		echo "AIRLOCK-RO-WRITE accepted"
+	else
+		echo "AIRLOCK-RO-WRITE refused"
+	fi
+	;;
+esac
 
 case $action in
 poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;

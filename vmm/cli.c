@@ -80,8 +80,46 @@ static int check_file(const char *path, char *why, size_t len)
 	return 0;
 }
 
+/* --disk PATH[,ro] */
+static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *err, size_t errlen)
+{
+	const char *comma = strchr(val, ',');
+	size_t plen = comma ? (size_t)(comma - val) : strlen(val);
+	struct cfg_disk *d;
+	char *path, why[128];
+
+	if (cfg->ndisks == CFG_MAX_DISKS)
+		return fail(err, errlen, "--disk: at most %d disks", CFG_MAX_DISKS);
+	if (plen == 0 || plen >= sizeof(cfg->disk_paths[0]))
+		return fail(err, errlen, "--disk: '%s' has no usable path", val);
+	d = &cfg->disks[cfg->ndisks];
+	path = cfg->disk_paths[cfg->ndisks];
+	memcpy(path, val, plen);
+	path[plen] = '\0';
+	d->ro = 0;
+	while (comma) {
+		const char *opt = comma + 1;
+
+		comma = strchr(opt, ',');
+		size_t olen = comma ? (size_t)(comma - opt) : strlen(opt);
+
+		if (olen == 2 && !strncmp(opt, "ro", 2))
+			d->ro = 1;
+		else
+			return fail(err, errlen, "--disk %s: unknown option '%.*s' (known: ro)", path,
+				    (int)olen, opt);
+	}
+	if (access(path, d->ro ? R_OK : R_OK | W_OK) < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		return fail(err, errlen, "--disk %s: %s", path, why);
+	}
+	d->path = path;
+	cfg->ndisks++;
+	return CLI_RUN;
+}
+
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
-	   OPT_ISOLATION };
+	   OPT_ISOLATION, OPT_DISK };
 
 static const struct {
 	const char *name;
@@ -91,6 +129,7 @@ static const struct {
 	{ "kernel", OPT_KERNEL, 0 },   { "initrd", OPT_INITRD, 0 }, { "cmdline", OPT_CMDLINE, 0 },
 	{ "mem", OPT_MEM, 0 },         { "cpus", OPT_CPUS, 0 },     { "log-level", OPT_LOG_LEVEL, 0 },
 	{ "rng", OPT_RNG, 1 },         { "isolation", OPT_ISOLATION, 0 },
+	{ "disk", OPT_DISK, 0 },
 };
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
@@ -134,6 +173,8 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 	case OPT_RNG:
 		cfg->rng = 1;
 		break;
+	case OPT_DISK:
+		return parse_disk(val, cfg, err, errlen);
 	case OPT_ISOLATION:
 		/* Devices reach all of guest RAM through the DMA window until
 		 * the bounce BAR brings 'strict'. */
@@ -212,6 +253,7 @@ void cli_usage(void)
 	       "  --mem SIZE           guest RAM, K/M/G/T suffixes, 32M..1T  [256M]\n"
 	       "  --cpus N             virtual CPUs, 1..%d  [1]\n"
 	       "  --log-level LEVEL    error, warn, info or debug  [warn]\n"
+	       "  --disk PATH[,ro]     a virtio-blk disk on a raw image; repeatable  [none]\n"
 	       "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n"
 	       "  --isolation off      devices may reach all guest RAM (the only mode yet)\n"
 	       "\n"

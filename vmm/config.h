@@ -12,6 +12,7 @@
 #define CFG_MIN_MEM      (32ULL << 20)
 #define CFG_MAX_MEM      (1ULL << 40)
 #define CFG_DEFAULT_MEM  (256ULL << 20)
+#define CFG_MAX_DISKS    8
 
 struct vm_config {
 	const char *kernel;
@@ -21,6 +22,12 @@ struct vm_config {
 	unsigned cpus;
 	enum log_level log_level;
 	int rng;                /* --rng: a virtio-rng device */
+	unsigned ndisks;
+	struct cfg_disk {
+		const char *path;
+		int ro;
+	} disks[CFG_MAX_DISKS];
+	char disk_paths[CFG_MAX_DISKS][4096];
 };
 
 #endif

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "vm.h"
 #include "../devices/virtio_pci.h"
+#include "../devices/virtio_blk.h"
 #include "../devices/virtio_rng.h"
 
 #include <errno.h>
@@ -115,6 +116,9 @@ int virtio_host_init(struct vm *vm)
 
 		dma_window_add(&h->ram, r->gpa, r->size, vm->mem.host + r->offset);
 	}
+	for (unsigned i = 0; i < vm->cfg->ndisks; i++)
+		if (add_device(vm, virtio_blk_create(vm->cfg->disks[i].path, vm->cfg->disks[i].ro)) < 0)
+			return -1;
 	if (vm->cfg->rng && add_device(vm, virtio_rng_create()) < 0)
 		return -1;
 	return 0;
@@ -140,6 +144,8 @@ void virtio_host_destroy(struct vm *vm)
 		if (h->vp[i] && h->vp[i]->dev)
 			virtio_pci_destroy(h->vp[i]);
 		free(h->vp[i]);
+		if (h->dev[i] && h->dev[i]->destroy)
+			h->dev[i]->destroy(h->dev[i]);
 		free(h->dev[i]);
 	}
 	dma_window_destroy(&h->ram);

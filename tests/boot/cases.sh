@@ -60,6 +60,24 @@ echo "@@CASE stdin RC=$rc"
 }
 want stdin && stdin_case
 
+# Two disks: a writable one (the host checks the guest's write after
+# power-off) and a read-only one whose size is not a multiple of 512.
+blk_case() {
+	echo "@@CASE blk BEGIN"
+	timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
+		--disk "$L2DIR/diskA.img" --disk "$L2DIR/diskB.img,ro" --log-level info \
+		--cmdline "$CMD airlock.test=blk airlock.action=poweroff" </dev/null 2>&1
+	rc=$?
+	if dd if="$L2DIR/diskA.img" bs=512 skip=100 count=1 2>/dev/null | grep -q AIRLOCK-BLK-MARK; then
+		echo "@@HOST-SEES-WRITE yes"
+	else
+		echo "@@HOST-SEES-WRITE no"
+	fi
+	echo "@@CASE blk RC=$rc"
+}
+want blk && blk_case
+run_case locked run --kernel "$KERNEL" --disk "$L2DIR/diskB.img" --disk "$L2DIR/diskB.img"
+
 run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M
 run_case oldproto run --kernel "$L2DIR/oldproto.bzimage" --mem 64M
 run_case triplefault run --kernel "$L2DIR/triplefault.bzimage" --mem 64M

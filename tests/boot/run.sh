@@ -14,8 +14,13 @@ cp "$TOP/tests/boot/mkfake-bzimage.sh" "$work/"
 "$TOP/tests/boot/mkfake-bzimage.sh" text "$work/notakernel"
 "$TOP/tests/boot/mkfake-bzimage.sh" oldproto "$work/oldproto.bzimage"
 "$TOP/tests/boot/mkfake-bzimage.sh" triplefault "$work/triplefault.bzimage"
+# Disk images with random contents; B ends in a partial sector.
+head -c 4M /dev/urandom > "$work/diskA.img"
+head -c $((1024 * 1024 + 100)) /dev/urandom > "$work/diskB.img"
+sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
+sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
 
-ALL_CASES="cpus2 reboot rng mem512 stdin badkernel oldproto triplefault toosmall badcpus nokvm"
+ALL_CASES="cpus2 reboot rng blk locked mem512 stdin badkernel oldproto triplefault toosmall badcpus nokvm"
 mode=${AIRLOCK_BOOT_MODE:-auto}
 if [ "$mode" = auto ]; then
 	if kvm_is_fast; then mode=direct; else mode=nested; fi
@@ -35,7 +40,7 @@ nested)
 	for attempt in 1 2; do
 		echo "$todo" > "$work/cases.list"
 		cpio=$(l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
-			"$work/triplefault.bzimage" "$work/cases.list")
+			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img")
 		l1_run "$cpio" "$raw.ts"
 		rm -f "$cpio"
 		cut -d' ' -f2- "$raw.ts" >> "$raw"
@@ -103,6 +108,15 @@ expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
 	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
 	"virtio-rng: [1-9][0-9]* requests, 0 ring refusals" &&
 	ok "--rng: the stock virtio_pci + virtio-rng drivers bind (MSI-X, ioeventfd) and /dev/hwrng yields bytes"
+expect blk 0 "^AIRLOCK-SHA256 vda $sha_a" &&
+	ok "virtio-blk: the guest reads a 4 MiB image whole and its sha256 matches the host's"
+expect blk 0 "^AIRLOCK-SHA256 vdb $sha_b" "^AIRLOCK-DISK vdb ro=1" &&
+	ok "a second disk at once: read-only, size not a multiple of 512 (whole sectors seen)"
+expect blk 0 "^AIRLOCK-WROTE vda" "^@@HOST-SEES-WRITE yes" &&
+	ok "a guest write + sync reaches the image (checked by the host after power-off)"
+expect blk 0 "^AIRLOCK-RO-WRITE refused" && ok "a read-only disk refuses writes"
+expect blk 0 "^AIRLOCK-DISK vda ro=0 serial=diskA.img" && ok "GET_ID gives the image name as serial"
+expect locked 1 "is in use: locked" && ok "a disk image already open for writing is refused (OFD lock), status 1"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"
 expect stdin 0 "^AIRLOCK-STDIN-42" && ok "stdin reaches the guest's console shell (serial RX)"
