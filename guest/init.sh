@@ -15,6 +15,15 @@ if [ -f /lib/modules/order ]; then
 	done
 fi
 
+# console=hvc0: once virtio_console is loaded, talk on hvc0 (the kernel
+# had no hvc0 yet when it opened our first console).
+case " $(cat /proc/cmdline) " in *" console=hvc0 "*)
+	n=0
+	while [ ! -c /dev/hvc0 ] && [ $n -lt 10 ]; do sleep 1; n=$((n + 1)); done
+	[ -c /dev/hvc0 ] && exec </dev/hvc0 >/dev/hvc0 2>&1
+	;;
+esac
+
 action=poweroff
 tests=
 for arg in $(cat /proc/cmdline); do
@@ -28,6 +37,7 @@ echo "AIRLOCK-GUEST-UP"
 echo "AIRLOCK-CPUS $(grep -c ^processor /proc/cpuinfo)"
 echo "AIRLOCK-MEMTOTAL-KB $(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
 echo "AIRLOCK-KERNEL $(uname -r)"
+echo "AIRLOCK-TTY $(readlink /proc/$$/fd/0)"
 for d in /sys/bus/pci/devices/*; do
 	[ -e "$d/vendor" ] && echo "AIRLOCK-PCI ${d##*/} $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class")"
 done

@@ -119,7 +119,7 @@ static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *
 }
 
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
-	   OPT_ISOLATION, OPT_DISK };
+	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE };
 
 static const struct {
 	const char *name;
@@ -129,7 +129,7 @@ static const struct {
 	{ "kernel", OPT_KERNEL, 0 },   { "initrd", OPT_INITRD, 0 }, { "cmdline", OPT_CMDLINE, 0 },
 	{ "mem", OPT_MEM, 0 },         { "cpus", OPT_CPUS, 0 },     { "log-level", OPT_LOG_LEVEL, 0 },
 	{ "rng", OPT_RNG, 1 },         { "isolation", OPT_ISOLATION, 0 },
-	{ "disk", OPT_DISK, 0 },
+	{ "disk", OPT_DISK, 0 },       { "console", OPT_CONSOLE, 0 },
 };
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
@@ -175,6 +175,14 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		break;
 	case OPT_DISK:
 		return parse_disk(val, cfg, err, errlen);
+	case OPT_CONSOLE:
+		if (!strcmp(val, "virtio"))
+			cfg->virtio_console = 1;
+		else if (!strcmp(val, "serial"))
+			cfg->virtio_console = 0;
+		else
+			return fail(err, errlen, "--console: '%s' is not serial or virtio", val);
+		break;
 	case OPT_ISOLATION:
 		/* Devices reach all of guest RAM through the DMA window until
 		 * the bounce BAR brings 'strict'. */
@@ -255,6 +263,8 @@ void cli_usage(void)
 	       "  --log-level LEVEL    error, warn, info or debug  [warn]\n"
 	       "  --disk PATH[,ro]     a virtio-blk disk on a raw image; repeatable  [none]\n"
 	       "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n"
+	       "  --console serial|virtio  where typed input goes: COM1 (ttyS0) or a\n"
+	       "                       virtio console (hvc0; use console=hvc0)  [serial]\n"
 	       "  --isolation off      devices may reach all guest RAM (the only mode yet)\n"
 	       "\n"
 	       "Console: the guest's ttyS0 is this terminal. Type Ctrl-A x to quit,\n"

@@ -22,6 +22,7 @@ struct vm_config {
 	unsigned cpus;
 	enum log_level log_level;
 	int rng;                /* --rng: a virtio-rng device */
+	int virtio_console;     /* --console virtio */
 	unsigned ndisks;
 	struct cfg_disk {
 		const char *path;

@@ -21,7 +21,24 @@ struct console {
 	int thread_started;
 	int wake[2];              /* pipe: wakes the input thread to stop */
 	int stopping;
+	/* Where typed input goes: the UART unless a virtio console took it. */
+	size_t (*sink)(void *opaque, const uint8_t *buf, size_t n);
+	void *sink_opaque;
 };
+
+static size_t uart_sink(void *opaque, const uint8_t *buf, size_t n)
+{
+	return uart_receive(opaque, buf, n);
+}
+
+void console_set_input(struct vm *vm, size_t (*sink)(void *, const uint8_t *, size_t),
+		       void *opaque)
+{
+	if (vm->console) {
+		vm->console->sink = sink;
+		vm->console->sink_opaque = opaque;
+	}
+}
 
 /* Terminal state is process-wide: restored from atexit as well. */
 static struct termios saved_tio;
@@ -77,6 +94,8 @@ int console_add_serial(struct vm *vm, enum io_space sp, uint64_t base, unsigned 
 	c->gsi = gsi;
 	c->wake[0] = c->wake[1] = -1;
 	uart_init(&c->uart, serial_tx, serial_irq, c);
+	c->sink = uart_sink;
+	c->sink_opaque = &c->uart;
 	if (iobus_register(&vm->bus, sp, base, 8, uart_io, &c->uart, "uart") < 0) {
 		pr_err("cannot register the UART at %#llx", (unsigned long long)base);
 		uart_destroy(&c->uart);
@@ -116,7 +135,7 @@ unsigned console_escape(int *state, uint8_t in, uint8_t out[2], int *quit)
 static void deliver(struct console *c, const uint8_t *b, unsigned n)
 {
 	while (n && !__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
-		size_t took = uart_receive(&c->uart, b, n);
+		size_t took = c->sink(c->sink_opaque, b, n);
 
 		b += took;
 		n -= (unsigned)took;

@@ -5,6 +5,7 @@
 
 #include "iobus.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -21,6 +22,11 @@ int console_start(struct vm *vm);
 void console_stop(struct vm *vm);
 
 void console_destroy(struct vm *vm);
+
+/* Sends typed input to sink instead of the UART (for a virtio console).
+ * sink returns how many bytes it took; the rest is offered again later. */
+void console_set_input(struct vm *vm, size_t (*sink)(void *, const uint8_t *, size_t),
+		       void *opaque);
 
 /* Escape decoder: feeds one input byte; returns how many bytes to pass to
  * the guest (0, 1 or 2) in out, and sets *quit on Ctrl-A x. Pure. */

@@ -5,6 +5,8 @@
 #include "vm.h"
 #include "../devices/virtio_pci.h"
 #include "../devices/virtio_blk.h"
+#include "../devices/virtio_console.h"
+#include "console.h"
 #include "../devices/virtio_rng.h"
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #define MAX_VIRTIO 16
 
@@ -121,6 +124,14 @@ int virtio_host_init(struct vm *vm)
 			return -1;
 	if (vm->cfg->rng && add_device(vm, virtio_rng_create()) < 0)
 		return -1;
+	if (vm->cfg->virtio_console) {
+		struct virtio_device *d = virtio_console_create(STDOUT_FILENO);
+
+		if (add_device(vm, d) < 0)
+			return -1;
+		/* Typed input now goes to hvc0; the UART keeps early output. */
+		console_set_input(vm, virtio_console_receive, d);
+	}
 	return 0;
 }
 

@@ -35,12 +35,14 @@ run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \
 # Console input: a shell in the guest reads what we type on stdin. Input is
 # sent only once the shell is up, and again until it answers (input that
 # arrives while the tty is being opened is flushed by the guest).
-stdin_case() {
-echo "@@CASE stdin BEGIN"
+shell_case() {
+name=$1 extra=$2 cmd=$3
+echo "@@CASE $name BEGIN"
 rm -f /tmp/al-in /tmp/al-out
 mkfifo /tmp/al-in
-timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
-	--cmdline "$CMD airlock.action=shell" </tmp/al-in >/tmp/al-out 2>&1 &
+# shellcheck disable=SC2086
+timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M $extra \
+	--cmdline "$cmd airlock.action=shell" </tmp/al-in >/tmp/al-out 2>&1 &
 pid=$!
 exec 3>/tmp/al-in
 n=0
@@ -56,9 +58,10 @@ wait $pid
 rc=$?
 exec 3>&-
 cat /tmp/al-out
-echo "@@CASE stdin RC=$rc"
+echo "@@CASE $name RC=$rc"
 }
-want stdin && stdin_case
+want stdin && shell_case stdin "" "$CMD"
+want hvc && shell_case hvc "--console virtio" "console=ttyS0 console=hvc0 quiet panic=-1"
 
 # Two disks: a writable one (the host checks the guest's write after
 # power-off) and a read-only one whose size is not a multiple of 512.
