@@ -92,6 +92,13 @@ void virtio_queue_fault(struct virtio_pci *vp, unsigned q)
 	}
 }
 
+void virtio_config_changed(struct virtio_pci *vp)
+{
+	vp->config_gen++;
+	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+		raise(vp, 2, vp->msix_config);
+}
+
 struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q)
 {
 	if (q >= vp->dev->nqueues || !vp->q[q].enable || !(vp->status & VIRTIO_STATUS_DRIVER_OK) ||
@@ -351,6 +358,13 @@ static void *io_thread(void *arg)
 
 			if (q == UINT32_MAX >> 1)
 				return NULL;    /* stop */
+			if (q == UINT32_MAX >> 2) {
+				pthread_mutex_lock(&vp->lock);
+				if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+					vp->dev->fd_ready(vp->dev);
+				pthread_mutex_unlock(&vp->lock);
+				continue;
+			}
 			if (read(vp->q[q].notify_fd, &cnt, 8) < 0 && errno != EAGAIN)
 				continue;
 			pthread_mutex_lock(&vp->lock);
@@ -430,6 +444,12 @@ int virtio_pci_start(struct virtio_pci *vp)
 	for (unsigned i = 0; i < vp->dev->nqueues; i++) {
 		ev.data.u32 = i;
 		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->q[i].notify_fd, &ev) < 0)
+			goto err;
+	}
+	if (vp->dev->fd_ready && vp->dev->host_fd >= 0) {
+		struct epoll_event hev = { .events = EPOLLIN | EPOLLET, .data.u32 = UINT32_MAX >> 2 };
+
+		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->dev->host_fd, &hev) < 0)
 			goto err;
 	}
 	ev.data.u32 = UINT32_MAX >> 1;

@@ -59,6 +59,10 @@ struct virtio_device {
 	void (*notify)(struct virtio_device *d, unsigned q);
 	void (*reset)(struct virtio_device *d);
 	void (*destroy)(struct virtio_device *d);   /* closes its fds; may be NULL */
+	/* A host fd the I/O thread also watches (edge-triggered), e.g. a tap;
+	 * fd_ready runs with the transport lock held. -1: none. */
+	int host_fd;
+	void (*fd_ready)(struct virtio_device *d);
 	struct virtio_pci *vp;
 };
 
@@ -122,5 +126,7 @@ void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool
 struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q);
 void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q);
 void virtio_queue_fault(struct virtio_pci *vp, unsigned q);
+/* The device's configuration changed (bumps the generation, interrupts). */
+void virtio_config_changed(struct virtio_pci *vp);
 
 #endif

@@ -67,6 +67,19 @@ case ",$tests," in *,blk,*)
 	;;
 esac
 
+# airlock.test=net: address eth0 and ping the host end of the tap.
+case ",$tests," in *,net,*)
+	ip link set lo up
+	ip link set eth0 up && ip addr add 192.168.77.2/24 dev eth0
+	echo "AIRLOCK-MAC $(cat /sys/class/net/eth0/address)"
+	if ping -c 3 -W 10 192.168.77.1 >/dev/null 2>&1; then
+		echo "AIRLOCK-PING ok"
+	else
+		echo "AIRLOCK-PING failed"
+	fi
+	;;
+esac
+
 case $action in
 poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;
 reboot) echo "AIRLOCK-ACTION reboot"; reboot -f ;;

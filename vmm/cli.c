@@ -118,8 +118,51 @@ static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *
 	return CLI_RUN;
 }
 
+/* --net tap=NAME[,mac=xx:xx:xx:xx:xx:xx] */
+static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct cfg_net *n;
+	const char *p = val;
+
+	if (cfg->nnets == CFG_MAX_DISKS)
+		return fail(err, errlen, "--net: at most %d interfaces", CFG_MAX_DISKS);
+	n = &cfg->nets[cfg->nnets];
+	memset(n, 0, sizeof(*n));
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len > 4 && !strncmp(p, "tap=", 4)) {
+			if (len - 4 >= sizeof(n->tap))
+				return fail(err, errlen, "--net: tap name '%.*s' is too long", (int)len - 4,
+					    p + 4);
+			memcpy(n->tap, p + 4, len - 4);
+			n->tap[len - 4] = '\0';
+		} else if (len == 21 && !strncmp(p, "mac=", 4)) {
+			unsigned m[6];
+			char c;
+
+			if (sscanf(p + 4, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
+				   &m[5], &c) < 6 || (m[0] & 1))
+				return fail(err, errlen, "--net: '%.*s' is not a unicast MAC address",
+					    (int)len, p);
+			for (int i = 0; i < 6; i++)
+				n->mac[i] = (uint8_t)m[i];
+			n->has_mac = 1;
+		} else {
+			return fail(err, errlen, "--net: unknown option '%.*s' (tap=NAME[,mac=MAC])",
+				    (int)len, p);
+		}
+		p += len + (end ? 1 : 0);
+	}
+	if (!n->tap[0])
+		return fail(err, errlen, "--net: tap=NAME is required");
+	cfg->nnets++;
+	return CLI_RUN;
+}
+
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
-	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE };
+	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET };
 
 static const struct {
 	const char *name;
@@ -130,6 +173,7 @@ static const struct {
 	{ "mem", OPT_MEM, 0 },         { "cpus", OPT_CPUS, 0 },     { "log-level", OPT_LOG_LEVEL, 0 },
 	{ "rng", OPT_RNG, 1 },         { "isolation", OPT_ISOLATION, 0 },
 	{ "disk", OPT_DISK, 0 },       { "console", OPT_CONSOLE, 0 },
+	{ "net", OPT_NET, 0 },
 };
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
@@ -175,6 +219,8 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		break;
 	case OPT_DISK:
 		return parse_disk(val, cfg, err, errlen);
+	case OPT_NET:
+		return parse_net(val, cfg, err, errlen);
 	case OPT_CONSOLE:
 		if (!strcmp(val, "virtio"))
 			cfg->virtio_console = 1;
@@ -262,6 +308,7 @@ void cli_usage(void)
 	       "  --cpus N             virtual CPUs, 1..%d  [1]\n"
 	       "  --log-level LEVEL    error, warn, info or debug  [warn]\n"
 	       "  --disk PATH[,ro]     a virtio-blk disk on a raw image; repeatable  [none]\n"
+	       "  --net tap=NAME[,mac=MAC]  virtio-net on an existing tap; repeatable  [none]\n"
 	       "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n"
 	       "  --console serial|virtio  where typed input goes: COM1 (ttyS0) or a\n"
 	       "                       virtio console (hvc0; use console=hvc0)  [serial]\n"

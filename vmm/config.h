@@ -23,6 +23,12 @@ struct vm_config {
 	enum log_level log_level;
 	int rng;                /* --rng: a virtio-rng device */
 	int virtio_console;     /* --console virtio */
+	unsigned nnets;
+	struct cfg_net {
+		char tap[16];
+		uint8_t mac[6];
+		int has_mac;
+	} nets[CFG_MAX_DISKS];
 	unsigned ndisks;
 	struct cfg_disk {
 		const char *path;

@@ -6,6 +6,7 @@
 #include "../devices/virtio_pci.h"
 #include "../devices/virtio_blk.h"
 #include "../devices/virtio_console.h"
+#include "../devices/virtio_net.h"
 #include "console.h"
 #include "../devices/virtio_rng.h"
 
@@ -122,6 +123,12 @@ int virtio_host_init(struct vm *vm)
 	for (unsigned i = 0; i < vm->cfg->ndisks; i++)
 		if (add_device(vm, virtio_blk_create(vm->cfg->disks[i].path, vm->cfg->disks[i].ro)) < 0)
 			return -1;
+	for (unsigned i = 0; i < vm->cfg->nnets; i++) {
+		const struct cfg_net *n = &vm->cfg->nets[i];
+
+		if (add_device(vm, virtio_net_create(n->tap, n->has_mac ? n->mac : NULL)) < 0)
+			return -1;
+	}
 	if (vm->cfg->rng && add_device(vm, virtio_rng_create()) < 0)
 		return -1;
 	if (vm->cfg->virtio_console) {

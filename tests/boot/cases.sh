@@ -79,6 +79,18 @@ blk_case() {
 	echo "@@CASE blk RC=$rc"
 }
 want blk && blk_case
+# Network: a tap in a network namespace of its own, the guest pings its
+# host end. Traffic never leaves that namespace.
+net_case() {
+	echo "@@CASE net BEGIN"
+	unshare -n sh -c "tunctl -t tap0 >/dev/null && ip link set lo up &&
+		ip addr add 192.168.77.1/24 dev tap0 && ip link set tap0 up &&
+		timeout $BOOT_TIMEOUT $AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 192M \
+			--net tap=tap0,mac=52:54:00:12:34:56 --log-level info \
+			--cmdline '$CMD airlock.test=net airlock.action=poweroff'" </dev/null 2>&1
+	echo "@@CASE net RC=$?"
+}
+want net && net_case
 run_case locked run --kernel "$KERNEL" --disk "$L2DIR/diskB.img" --disk "$L2DIR/diskB.img"
 
 run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M

@@ -30,7 +30,7 @@ kvm_is_fast() {
 l1_build() {
 	script=$1
 	shift
-	mods="kernel/virt/lib/irqbypass.ko kernel/arch/x86/kvm/kvm.ko kernel/drivers/crypto/ccp/ccp.ko kernel/arch/x86/kvm/kvm-amd.ko"
+	mods="kernel/virt/lib/irqbypass.ko kernel/arch/x86/kvm/kvm.ko kernel/drivers/crypto/ccp/ccp.ko kernel/arch/x86/kvm/kvm-amd.ko kernel/drivers/net/tun.ko"
 	tmp=$(mktemp -d)
 	mkdir -p "$tmp/bin" "$tmp/l2" "$tmp/mods" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp"
 	cp /bin/busybox "$tmp/bin/busybox"
@@ -50,7 +50,7 @@ l1_build() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in irqbypass kvm ccp kvm-amd; do insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
+for m in irqbypass kvm ccp kvm-amd tun; do insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
 if [ -c /dev/kvm ]; then echo "@@L1 KVM-READY"; else echo "@@L1 NO-KVM"; fi
 AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
 echo "@@L1 DONE"

@@ -20,7 +20,7 @@ head -c $((1024 * 1024 + 100)) /dev/urandom > "$work/diskB.img"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
 
-ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
 mode=${AIRLOCK_BOOT_MODE:-auto}
 if [ "$mode" = auto ]; then
 	if kvm_is_fast; then mode=direct; else mode=nested; fi
@@ -118,6 +118,8 @@ expect blk 0 "^AIRLOCK-WROTE vda" "^@@HOST-SEES-WRITE yes" &&
 	ok "a guest write + sync reaches the image (checked by the host after power-off)"
 expect blk 0 "^AIRLOCK-RO-WRITE refused" && ok "a read-only disk refuses writes"
 expect blk 0 "^AIRLOCK-DISK vda ro=0 serial=diskA.img" && ok "GET_ID gives the image name as serial"
+expect net 0 "^AIRLOCK-MAC 52:54:00:12:34:56" "^AIRLOCK-PING ok" &&
+	ok "virtio-net on a tap (in its own network namespace): the guest pings the host end"
 expect locked 1 "is in use: locked" && ok "a disk image already open for writing is refused (OFD lock), status 1"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"

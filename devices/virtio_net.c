@@ -1,0 +1,272 @@
+/* virtio-net (virtio 1.2 §5.1) on a tap interface: one queue pair,
+ * mergeable receive buffers, link status. The tap carries the same 12-byte
+ * virtio-net header (IFF_VNET_HDR), so frames pass through unchanged. */
+#include "virtio_net.h"
+
+#include "../vmm/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define VIRTIO_NET_F_MAC       5
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS    16
+#define VIRTIO_NET_S_LINK_UP   1
+#define RXQ 0
+#define TXQ 1
+
+static bool tap_is_up(struct virtio_net *n)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up = true;
+
+	if (s < 0)
+		return true;
+	memcpy(ifr.ifr_name, n->ifname, sizeof(n->ifname));
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0)
+		up = ifr.ifr_flags & IFF_UP;
+	close(s);
+	return up;
+}
+
+/* Tells the guest when the tap's state changed. */
+static void check_link(struct virtio_net *n)
+{
+	uint16_t link = tap_is_up(n) ? VIRTIO_NET_S_LINK_UP : 0;
+
+	if (link != n->link) {
+		n->link = link;
+		pr_info("virtio-net %s: link %s", n->ifname, link ? "up" : "down");
+		virtio_config_changed(n->dev.vp);
+	}
+}
+
+static void net_tx(struct virtio_net *n, struct virtio_pci *vp)
+{
+	struct virtq *q = virtio_queue(vp, TXQ);
+	bool any = false;
+	int got;
+
+	while (q && (got = virtq_pop(q, &n->chain)) != 0) {
+		unsigned k = 0;
+		bool ok = true;
+
+		if (got < 0) {
+			virtio_queue_fault(vp, TXQ);
+			return;
+		}
+		for (unsigned i = 0; i < n->chain.nread; i++) {
+			const struct virtq_buf *b = &n->chain.buf[i];
+
+			if (!b->len)
+				continue;
+			n->iov[k].iov_base = dma_resolve(vp->win, b->addr, b->len);
+			n->iov[k].iov_len = b->len;
+			if (!n->iov[k].iov_base) {
+				ok = false;
+				break;
+			}
+			k++;
+		}
+		if (ok && k && writev(n->tap, n->iov, (int)k) < 0) {
+			n->tx_errors++;
+			if (errno == EIO)
+				check_link(n);      /* the tap went down */
+		} else if (ok) {
+			n->tx_frames++;
+		}
+		if (virtq_push(q, n->chain.head, 0) < 0) {
+			virtio_queue_fault(vp, TXQ);
+			return;
+		}
+		vp->requests++;
+		any = true;
+	}
+	if (any)
+		virtio_queue_interrupt(vp, TXQ);
+}
+
+/* Copies the frame in rxbuf into as many receive chains as it needs and
+ * records their number in the header's num_buffers. false: no receive
+ * buffer at all yet (the frame waits). A frame that runs out of buffers
+ * midway is delivered truncated and counted as dropped. */
+static bool deliver(struct virtio_net *n, struct virtio_pci *vp, struct virtq *q)
+{
+	uint64_t hdr_addr = 0;
+	uint16_t used = 0;
+	size_t off = 0;
+
+	while (off < n->pending_len) {
+		int got = virtq_pop(q, &n->chain);
+		uint32_t len = 0;
+
+		if (got < 0) {
+			virtio_queue_fault(vp, RXQ);
+			return true;
+		}
+		if (got == 0) {
+			if (!used)
+				return false;
+			n->rx_dropped++;
+			break;
+		}
+		if (!used) {
+			/* The header (and num_buffers at byte 10) must fit in the
+			 * first buffer: anything else is a malformed ring. */
+			if (n->chain.nread == n->chain.n ||
+			    n->chain.buf[n->chain.nread].len < VIRTIO_NET_HDR_LEN) {
+				n->chain.n = 0;
+				virtio_queue_fault(vp, RXQ);
+				return true;
+			}
+			hdr_addr = n->chain.buf[n->chain.nread].addr;
+		}
+		for (unsigned i = n->chain.nread; i < n->chain.n && off < n->pending_len; i++) {
+			const struct virtq_buf *b = &n->chain.buf[i];
+			size_t k = n->pending_len - off < b->len ? n->pending_len - off : b->len;
+
+			if (dma_write(vp->win, b->addr, n->rxbuf + off, k) < 0)
+				break;
+			off += k;
+			len += (uint32_t)k;
+		}
+		used++;
+		if (virtq_push(q, n->chain.head, len) < 0) {
+			virtio_queue_fault(vp, RXQ);
+			return true;
+		}
+	}
+	/* The guest looks at nothing before our interrupt. */
+	dma_write(vp->win, hdr_addr + 10, &used, 2);
+	n->rx_frames++;
+	virtio_queue_interrupt(vp, RXQ);
+	return true;
+}
+
+static void net_rx(struct virtio_net *n, struct virtio_pci *vp)
+{
+	struct virtq *q = virtio_queue(vp, RXQ);
+
+	while (q) {
+		if (!n->rx_stalled) {
+			ssize_t r = read(n->tap, n->rxbuf, sizeof(n->rxbuf));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return;         /* EAGAIN: wait for the next edge */
+			n->pending_len = (size_t)r;
+		}
+		n->rx_stalled = !deliver(n, vp, q);
+		if (n->rx_stalled)
+			return;             /* resumed when the guest adds buffers */
+	}
+}
+
+static void net_notify(struct virtio_device *d, unsigned q)
+{
+	struct virtio_net *n = (struct virtio_net *)d;
+
+	if (!n->link)
+		check_link(n);
+	if (q == TXQ)
+		net_tx(n, d->vp);
+	else
+		net_rx(n, d->vp);
+}
+
+static void net_fd_ready(struct virtio_device *d)
+{
+	net_rx((struct virtio_net *)d, d->vp);
+}
+
+static void net_config_read(struct virtio_device *d, unsigned off, void *data, unsigned len)
+{
+	struct virtio_net *n = (struct virtio_net *)d;
+	uint8_t cfg[8];
+
+	memcpy(cfg, n->mac, 6);
+	memcpy(cfg + 6, &n->link, 2);
+	memcpy(data, cfg + off, len);
+}
+
+static void net_reset(struct virtio_device *d)
+{
+	struct virtio_net *n = (struct virtio_net *)d;
+
+	n->rx_stalled = false;
+	n->pending_len = 0;
+}
+
+static void net_destroy(struct virtio_device *d)
+{
+	struct virtio_net *n = (struct virtio_net *)d;
+
+	if (n->tap >= 0)
+		close(n->tap);
+}
+
+struct virtio_device *virtio_net_create(const char *tap, const uint8_t *mac)
+{
+	struct ifreq ifr = { 0 };
+	struct virtio_net *n;
+	int hdr = VIRTIO_NET_HDR_LEN, fd;
+
+	if (strlen(tap) >= IFNAMSIZ) {
+		pr_err("--net tap=%s: interface name too long", tap);
+		return NULL;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("--net tap=%s: /dev/net/tun: %s", tap, strerror(errno));
+		return NULL;
+	}
+	strcpy(ifr.ifr_name, tap);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0) {
+		pr_err("--net tap=%s: cannot attach: %s (does the tap exist, and may you use it?)",
+		       tap, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		close(fd);
+		return NULL;
+	}
+	n->tap = fd;
+	strcpy(n->ifname, tap);
+	if (mac) {
+		memcpy(n->mac, mac, 6);
+	} else {
+		/* Locally administered, unicast. */
+		if (getrandom(n->mac, 6, 0) != 6)
+			memset(n->mac, 0x5a, 6);
+		n->mac[0] = (uint8_t)((n->mac[0] & 0xfe) | 0x02);
+	}
+	n->link = tap_is_up(n) ? VIRTIO_NET_S_LINK_UP : 0;
+	n->dev.name = "virtio-net";
+	n->dev.type = 1;
+	n->dev.pci_class = 0x02000000;
+	n->dev.features = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_MRG_RXBUF |
+			  1ULL << VIRTIO_NET_F_STATUS;
+	n->dev.nqueues = 2;
+	n->dev.queue_max = 256;
+	n->dev.config_len = 8;
+	n->dev.config_read = net_config_read;
+	n->dev.notify = net_notify;
+	n->dev.reset = net_reset;
+	n->dev.destroy = net_destroy;
+	n->dev.host_fd = fd;
+	n->dev.fd_ready = net_fd_ready;
+	return &n->dev;
+}

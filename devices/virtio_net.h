@@ -1,0 +1,29 @@
+#ifndef AIRLOCK_VIRTIO_NET_H
+#define AIRLOCK_VIRTIO_NET_H
+
+#include "virtio_pci.h"
+
+#include <stdint.h>
+#include <sys/uio.h>
+
+#define VIRTIO_NET_HDR_LEN 12          /* virtio_net_hdr_mrg_rxbuf */
+#define VIRTIO_NET_MAX_FRAME (65536 + VIRTIO_NET_HDR_LEN)
+
+struct virtio_net {
+	struct virtio_device dev;       /* first: the transport sees this */
+	int tap;
+	char ifname[16];
+	uint8_t mac[6];
+	uint16_t link;                  /* VIRTIO_NET_S_LINK_UP or 0 */
+	bool rx_stalled;                /* a frame waits for receive buffers */
+	size_t pending_len;             /* bytes of that frame in rxbuf */
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_errors;
+	struct virtq_chain chain;
+	struct iovec iov[VIRTQ_CHAIN_MAX];
+	uint8_t rxbuf[VIRTIO_NET_MAX_FRAME];
+};
+
+/* Attaches to an existing tap interface. mac may be NULL (one is made up). */
+struct virtio_device *virtio_net_create(const char *tap, const uint8_t *mac);
+
+#endif
