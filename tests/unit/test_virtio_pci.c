@@ -1,0 +1,255 @@
+/* The virtio-pci transport without KVM: capabilities, feature negotiation
+ * and the FEATURES_OK rules, queue setup, reset, and a hostile ring putting
+ * the device into NEEDS_RESET with a config interrupt. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "devices/virtio_rng.h"
+#include "vmm/log.h"
+
+#define GPA  0x100000ULL
+#define DESC (GPA + 0x0000)
+#define AVAIL (GPA + 0x1000)
+#define USED (GPA + 0x2000)
+
+static uint8_t mem[0x4000];
+static struct dma_window win;
+static struct virtio_pci vp;
+static struct virtio_device *dev;
+static int intx_level, maps;
+
+static int map_bar(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; maps += m ? 1 : -1; return 0; }
+static int irq_alloc(void *h, int *efd) { static int gsi = 24; (void)h; *efd = -1; return gsi++; }
+static int irq_route(void *h, int g, uint64_t a, uint32_t d) { (void)h; (void)g; (void)a; (void)d; return 0; }
+static void intx(void *h, unsigned g, int l) { (void)h; (void)g; intx_level = l; }
+static const struct virtio_host_ops ops = { map_bar, irq_alloc, irq_route, intx };
+
+static void w(unsigned off, unsigned len, uint32_t v) { virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, true); }
+static uint32_t r(unsigned off, unsigned len) { uint32_t v = 0; virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, false); return v; }
+
+static int setup(void **state)
+{
+	(void)state;
+	log_level = LOG_ERROR;
+	memset(mem, 0, sizeof(mem));
+	dma_window_init(&win);
+	dma_window_add(&win, GPA, sizeof(mem), mem);
+	dev = virtio_rng_create();
+	assert_int_equal(virtio_pci_init(&vp, dev, &win, &ops, NULL), 0);
+	intx_level = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	virtio_pci_destroy(&vp);
+	free(dev);
+	dma_window_destroy(&win);
+	return 0;
+}
+
+/* ACKNOWLEDGE | DRIVER, features, FEATURES_OK; returns the status read back. */
+static uint8_t negotiate(uint64_t features)
+{
+	w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	w(0x08, 4, 0);
+	w(0x0c, 4, (uint32_t)features);
+	w(0x08, 4, 1);
+	w(0x0c, 4, (uint32_t)(features >> 32));
+	w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	return (uint8_t)r(0x14, 1);
+}
+
+static void the_function_is_a_modern_only_virtio_device(void **state)
+{
+	(void)state;
+	assert_int_equal(pci_cfg_read(&vp.pci, PCI_VENDOR_ID, 2), 0x1af4);
+	assert_int_equal(pci_cfg_read(&vp.pci, PCI_DEVICE_ID, 2), 0x1044);
+	assert_int_equal(pci_cfg_read(&vp.pci, PCI_REVISION_ID, 1), 1);
+	assert_true(pci_cfg_read(&vp.pci, PCI_SUBSYS_ID, 2) >= 0x40);
+	/* BAR0 is memory (no legacy I/O BAR anywhere). */
+	for (int b = 0; b < 6; b++)
+		assert_int_equal(pci_cfg_read(&vp.pci, PCI_BAR0 + 4 * b, 4) & 1, 0);
+}
+
+static void the_capabilities_name_common_notify_isr_device_and_msix(void **state)
+{
+	unsigned seen = 0, off;
+
+	(void)state;
+	for (off = pci_cfg_read(&vp.pci, PCI_CAP_PTR, 1); off; off = pci_cfg_read(&vp.pci, off + 1, 1)) {
+		unsigned id = pci_cfg_read(&vp.pci, off, 1);
+
+		if (id == 0x09)
+			seen |= 1u << pci_cfg_read(&vp.pci, off + 3, 1);
+		if (id == 0x11)
+			seen |= 1u << 16;
+		if (id == 0x09 && pci_cfg_read(&vp.pci, off + 3, 1) == 2)
+			assert_int_equal(pci_cfg_read(&vp.pci, off + 16, 4), VP_NOTIFY_MULT);
+	}
+	assert_int_equal(seen, (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 16));
+}
+
+static void the_device_offers_version_1_indirect_and_event_idx(void **state)
+{
+	(void)state;
+	w(0x00, 4, 1);
+	assert_true(r(0x04, 4) & 1);                   /* bit 32: VERSION_1 */
+	w(0x00, 4, 0);
+	assert_true(r(0x04, 4) & (1u << VIRTIO_F_INDIRECT_DESC));
+	assert_true(r(0x04, 4) & (1u << VIRTIO_F_EVENT_IDX));
+	w(0x00, 4, 7);
+	assert_int_equal(r(0x04, 4), 0);
+	assert_int_equal(r(0x12, 2), 1);               /* one queue */
+}
+
+static void features_ok_sticks_for_a_valid_subset(void **state)
+{
+	(void)state;
+	assert_true(negotiate(1ULL << VIRTIO_F_VERSION_1) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void features_ok_is_refused_without_version_1(void **state)
+{
+	(void)state;
+	assert_false(negotiate(1ULL << VIRTIO_F_EVENT_IDX) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void features_ok_is_refused_for_bits_not_offered(void **state)
+{
+	(void)state;
+	assert_false(negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << 27) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void features_cannot_change_after_features_ok(void **state)
+{
+	(void)state;
+	negotiate(1ULL << VIRTIO_F_VERSION_1);
+	w(0x08, 4, 0);
+	w(0x0c, 4, 1u << VIRTIO_F_EVENT_IDX);
+	assert_int_equal(r(0x0c, 4), 0);
+}
+
+static void driver_ok_without_features_ok_is_ignored(void **state)
+{
+	(void)state;
+	w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
+	assert_false(r(0x14, 1) & VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void setup_queue(uint16_t size)
+{
+	w(0x16, 2, 0);
+	w(0x18, 2, size);
+	w(0x20, 4, (uint32_t)DESC);
+	w(0x24, 4, 0);
+	w(0x28, 4, (uint32_t)AVAIL);
+	w(0x2c, 4, 0);
+	w(0x30, 4, (uint32_t)USED);
+	w(0x34, 4, 0);
+	w(0x1c, 2, 1);
+}
+
+static void a_queue_is_enabled_with_its_geometry(void **state)
+{
+	(void)state;
+	negotiate(1ULL << VIRTIO_F_VERSION_1);
+	assert_int_equal(r(0x18, 2), 64);              /* queue_max offered */
+	setup_queue(16);
+	assert_int_equal(r(0x1c, 2), 1);
+	assert_int_equal(r(0x20, 4), (uint32_t)DESC);
+	/* Frozen once enabled. */
+	w(0x18, 2, 8);
+	assert_int_equal(r(0x18, 2), 16);
+	/* A queue beyond num_queues reads as absent. */
+	w(0x16, 2, 5);
+	assert_int_equal(r(0x18, 2), 0);
+}
+
+static void a_queue_outside_the_window_needs_reset(void **state)
+{
+	(void)state;
+	negotiate(1ULL << VIRTIO_F_VERSION_1);
+	w(0x16, 2, 0);
+	w(0x18, 2, 16);
+	w(0x20, 4, 0x1000);                            /* not in the DMA window */
+	w(0x28, 4, (uint32_t)AVAIL);
+	w(0x30, 4, (uint32_t)USED);
+	w(0x1c, 2, 1);
+	assert_int_equal(r(0x1c, 2), 0);
+	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(vp.faults, 1);
+}
+
+static void a_hostile_ring_sets_needs_reset_and_raises_a_config_interrupt(void **state)
+{
+	uint16_t idx = 100;                            /* jumps past the queue size */
+
+	(void)state;
+	negotiate(1ULL << VIRTIO_F_VERSION_1);
+	setup_queue(16);
+	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);   /* INTx allowed */
+	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
+	w(VP_NOTIFY_OFF, 2, 0);                        /* notify through MMIO */
+	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(vp.faults, 1);
+	assert_int_equal(intx_level, 1);
+	assert_int_equal(r(VP_ISR_OFF, 1), 2);         /* config change */
+	assert_int_equal(intx_level, 0);               /* ISR read lowers INTx */
+	assert_int_equal(r(VP_ISR_OFF, 1), 0);
+}
+
+static void writing_zero_to_status_resets_the_device(void **state)
+{
+	(void)state;
+	negotiate(1ULL << VIRTIO_F_VERSION_1);
+	setup_queue(16);
+	w(0x10, 2, 0);
+	w(0x14, 1, 0);
+	assert_int_equal(r(0x14, 1), 0);
+	assert_int_equal(r(0x0c, 4), 0);
+	assert_int_equal(r(0x1c, 2), 0);
+	assert_int_equal(r(0x10, 2), MSIX_NO_VECTOR);
+	assert_int_equal(r(0x18, 2), 64);
+}
+
+static void msix_vectors_beyond_the_table_read_back_as_no_vector(void **state)
+{
+	(void)state;
+	w(0x10, 2, 1);
+	assert_int_equal(r(0x10, 2), 1);
+	w(0x10, 2, 2);                                 /* rng: 2 vectors (0, 1) */
+	assert_int_equal(r(0x10, 2), MSIX_NO_VECTOR);
+	w(0x16, 2, 0);
+	w(0x1a, 2, 9);
+	assert_int_equal(r(0x1a, 2), MSIX_NO_VECTOR);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(the_function_is_a_modern_only_virtio_device),
+		T(the_capabilities_name_common_notify_isr_device_and_msix),
+		T(the_device_offers_version_1_indirect_and_event_idx),
+		T(features_ok_sticks_for_a_valid_subset),
+		T(features_ok_is_refused_without_version_1),
+		T(features_ok_is_refused_for_bits_not_offered),
+		T(features_cannot_change_after_features_ok),
+		T(driver_ok_without_features_ok_is_ignored),
+		T(a_queue_is_enabled_with_its_geometry),
+		T(a_queue_outside_the_window_needs_reset),
+		T(a_hostile_ring_sets_needs_reset_and_raises_a_config_interrupt),
+		T(writing_zero_to_status_resets_the_device),
+		T(msix_vectors_beyond_the_table_read_back_as_no_vector),
+	};
+	return cmocka_run_group_tests_name("virtio_pci", tests, NULL, NULL);
+}
