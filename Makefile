@@ -44,6 +44,10 @@ deps:
 check-unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
 
+build/tools/bench-virtq: tests/bench/virtq.c $(BUILD)/libairlock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I. -o $@ $< $(BUILD)/libairlock.a $(LDLIBS)
+
 build/tools/kvm-probe: tests/boot/kvm-probe.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
