@@ -80,6 +80,18 @@ case ",$tests," in *,net,*)
 	;;
 esac
 
+# airlock.test=ddbench: sequential direct I/O on vda, 1 MiB blocks; the
+# host times the marker lines on its own clock.
+case ",$tests," in *,ddbench,*)
+	echo "AIRLOCK-DD read START"
+	dd if=/dev/vda of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null
+	echo "AIRLOCK-DD read END"
+	echo "AIRLOCK-DD write START"
+	dd if=/dev/zero of=/dev/vda bs=1M count=256 oflag=direct 2>/dev/null
+	echo "AIRLOCK-DD write END"
+	;;
+esac
+
 case $action in
 poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;
 reboot) echo "AIRLOCK-ACTION reboot"; reboot -f ;;

@@ -57,17 +57,7 @@ if kvm_is_fast; then
 else
 	echo "bench: nested: L1 = QEMU TCG with emulated SVM, airlock and QEMU both run in L1"
 	root=$work/root
-	mkdir -p "$root/usr/bin" "$root/usr/share/qemu" "$root/usr/share/seabios"
-	cp /usr/bin/qemu-system-x86_64 "$root/usr/bin/"
-	ldd /usr/bin/qemu-system-x86_64 | grep -o '/[^ ]*' | while read -r lib; do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-	for f in bios-microvm.bin linuxboot_dma.bin linuxboot.bin kvmvapic.bin; do
-		cp -L "/usr/share/qemu/$f" "$root/usr/share/qemu/"
-	done
-	cp -L /usr/share/seabios/bios-256k.bin "$root/usr/share/seabios/"
-	cp -L /usr/share/qemu/bios-256k.bin "$root/usr/share/qemu/" 2>/dev/null || true
+	l1_qemu_root "$root"
 	cpio=$(L1_EXTRA_ROOT=$root l1_build "$work/bench.sh")
 	l1_run "$cpio" "$work/log"
 	rm -f "$cpio"

@@ -63,6 +63,23 @@ INIT
 	echo "$out"
 }
 
+# Stages QEMU (binary, libraries, firmware) into DIR for L1_EXTRA_ROOT, so
+# benchmarks can run QEMU with KVM inside the same L1 as airlock.
+l1_qemu_root() {
+	root=$1
+	mkdir -p "$root/usr/bin" "$root/usr/share/qemu" "$root/usr/share/seabios"
+	cp /usr/bin/qemu-system-x86_64 "$root/usr/bin/"
+	ldd /usr/bin/qemu-system-x86_64 | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	for f in bios-microvm.bin linuxboot_dma.bin linuxboot.bin kvmvapic.bin; do
+		cp -L "/usr/share/qemu/$f" "$root/usr/share/qemu/"
+	done
+	cp -L /usr/share/seabios/bios-256k.bin "$root/usr/share/seabios/"
+	cp -L /usr/share/qemu/bios-256k.bin "$root/usr/share/qemu/" 2>/dev/null || true
+}
+
 # Boots L1 under QEMU TCG with emulated SVM and writes its console to $2,
 # each line prefixed by the L0 time in seconds (for the benchmarks). L1 is
 # killed when its console stays silent for L1_IDLE seconds (a wedged L1
