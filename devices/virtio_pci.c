@@ -329,13 +329,38 @@ static void bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)
 	vp->bar_mapped = mapped;
 }
 
+/* The PCI-config access capability: a window onto BAR0 through config
+ * space (cap.bar, cap.offset, cap.length select; pci_cfg_data moves data). */
+static bool pcicfg_target(struct virtio_pci *vp, uint32_t *off, uint32_t *len)
+{
+	const uint8_t *c = vp->pci.cfg + vp->pcicfg_cap;
+
+	memcpy(off, c + 8, 4);
+	memcpy(len, c + 12, 4);
+	return c[4] == 0 && (*len == 1 || *len == 2 || *len == 4) && !(*off & (*len - 1)) &&
+	       *off < VP_BAR_SIZE;
+}
+
 static void cap_written(struct pci_dev *d, unsigned off, unsigned len)
 {
 	struct virtio_pci *vp = d->opaque;
+	uint32_t boff, blen;
 
-	(void)len;
 	if (off >= vp->msix.cap && off < vp->msix.cap + 4)
 		msix_control_written(&vp->msix);
+	if (off + len > vp->pcicfg_cap + 16 && off < vp->pcicfg_cap + 20 &&
+	    pcicfg_target(vp, &boff, &blen))
+		virtio_pci_bar_io(vp, boff, d->cfg + vp->pcicfg_cap + 16, blen, true);
+}
+
+static void cap_read(struct pci_dev *d, unsigned off, unsigned len)
+{
+	struct virtio_pci *vp = d->opaque;
+	uint32_t boff, blen;
+
+	if (off + len > vp->pcicfg_cap + 16 && off < vp->pcicfg_cap + 20 &&
+	    pcicfg_target(vp, &boff, &blen))
+		virtio_pci_bar_io(vp, boff, d->cfg + vp->pcicfg_cap + 16, blen, false);
 }
 
 /* --- the I/O thread ------------------------------------------------------ */
@@ -379,6 +404,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 		    const struct virtio_host_ops *ops, void *host)
 {
 	unsigned nvec = dev->nqueues + 1;
+	int pcicfg = 0;
 
 	memset(vp, 0, sizeof(*vp));
 	pthread_mutex_init(&vp->lock, NULL);
@@ -404,16 +430,19 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	vp->pci.name = dev->name;
 	vp->pci.bar_changed = bar_changed;
 	vp->pci.cap_written = cap_written;
+	vp->pci.cap_read = cap_read;
 	vp->pci.cfg[PCI_INTERRUPT_PIN] = 1;
 	if (pci_dev_add_bar(&vp->pci, 0, VP_BAR_SIZE, true, false) < 0 ||
 	    add_vcap(vp, CAP_COMMON, VP_COMMON_OFF, 0x38, 0) < 0 ||
 	    add_vcap(vp, CAP_NOTIFY, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
 	    add_vcap(vp, CAP_ISR, VP_ISR_OFF, 4, 0) < 0 ||
 	    add_vcap(vp, CAP_DEVICE, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
+	    (pcicfg = add_vcap(vp, CAP_PCI, 0, 0, 4)) < 0 ||
 	    msix_init(&vp->msix, &vp->pci, nvec, 0, VP_MSIX_OFF, VP_PBA_OFF) < 0) {
 		pr_err("%s: cannot lay out the PCI function", dev->name);
 		return -1;
 	}
+	vp->pcicfg_cap = (unsigned)pcicfg;
 	vp->msix.fire = msix_fire;
 	vp->msix.route = msix_route;
 	vp->msix.opaque = vp;

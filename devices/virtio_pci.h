@@ -91,6 +91,7 @@ struct virtio_pci {
 	void *host;
 	struct dma_window *win;
 	unsigned slot, intx_gsi;
+	unsigned pcicfg_cap;           /* offset of the PCI-config access cap */
 
 	/* common configuration, host-side copies */
 	uint32_t dfselect, gfselect;

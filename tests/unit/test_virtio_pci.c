@@ -93,7 +93,29 @@ static void the_capabilities_name_common_notify_isr_device_and_msix(void **state
 		if (id == 0x09 && pci_cfg_read(&vp.pci, off + 3, 1) == 2)
 			assert_int_equal(pci_cfg_read(&vp.pci, off + 16, 4), VP_NOTIFY_MULT);
 	}
-	assert_int_equal(seen, (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 16));
+	assert_int_equal(seen, (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 16));
+}
+
+static void the_pci_config_capability_reaches_bar0(void **state)
+{
+	unsigned c = vp.pcicfg_cap;
+
+	(void)state;
+	assert_int_equal(pci_cfg_read(&vp.pci, c + 3, 1), 5);
+	/* Read num_queues (common cfg 0x12, 2 bytes) through config space. */
+	pci_cfg_write(&vp.pci, c + 4, 1, 0);
+	pci_cfg_write(&vp.pci, c + 8, 4, 0x12);
+	pci_cfg_write(&vp.pci, c + 12, 4, 2);
+	assert_int_equal(pci_cfg_read(&vp.pci, c + 16, 4) & 0xffff, 1);
+	/* Write device_feature_select = 1 through it, read it back via MMIO. */
+	pci_cfg_write(&vp.pci, c + 8, 4, 0x00);
+	pci_cfg_write(&vp.pci, c + 12, 4, 4);
+	pci_cfg_write(&vp.pci, c + 16, 4, 1);
+	assert_int_equal(r(0x00, 4), 1);
+	/* A misaligned or oversized window does nothing. */
+	pci_cfg_write(&vp.pci, c + 8, 4, 0x01);
+	pci_cfg_write(&vp.pci, c + 16, 4, 7);
+	assert_int_equal(r(0x00, 4), 1);
 }
 
 static void the_device_offers_version_1_indirect_and_event_idx(void **state)
@@ -239,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(the_function_is_a_modern_only_virtio_device),
 		T(the_capabilities_name_common_notify_isr_device_and_msix),
+		T(the_pci_config_capability_reaches_bar0),
 		T(the_device_offers_version_1_indirect_and_event_idx),
 		T(features_ok_sticks_for_a_valid_subset),
 		T(features_ok_is_refused_without_version_1),
