@@ -41,6 +41,9 @@ echo "AIRLOCK-TTY $(readlink /proc/$$/fd/0)"
 for d in /sys/bus/pci/devices/*; do
 	[ -e "$d/vendor" ] && echo "AIRLOCK-PCI ${d##*/} $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class")"
 done
+if [ -x /usr/bin/lspci ]; then
+	/usr/bin/lspci -n 2>/dev/null | sed 's/^/AIRLOCK-LSPCI /'
+fi
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d/device" ] && echo "AIRLOCK-VIRTIO ${d##*/} $(cat "$d/device") $(readlink "$d/driver" | sed 's|.*/||')"
 done

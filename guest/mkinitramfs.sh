@@ -27,7 +27,10 @@ if [ -n "$kdir" ]; then
 	moddir=$(echo "$kdir"/root/lib/modules/*/kernel)
 	[ -d "$moddir" ] || { echo "mkinitramfs: no modules under $kdir" >&2; exit 1; }
 fi
-key=$( (cat "$busybox" "$here/init.sh" "$0"; echo "$moddir") | sha256sum | cut -c1-16)
+# lspci (pciutils) for the guest, with its libraries, on amd64.
+lspci=
+[ "$arch" = amd64 ] && [ -x /usr/bin/lspci ] && lspci=/usr/bin/lspci
+key=$( (cat "$busybox" "$here/init.sh" "$0" $lspci; echo "$moddir") | sha256sum | cut -c1-16)
 out=$cache/initramfs/guest-$arch-$key.cpio.gz
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
@@ -35,6 +38,14 @@ if [ ! -f "$out" ]; then
 	mkdir -p "$tmp/bin" "$tmp/dev" "$(dirname "$out")"
 	cp "$busybox" "$tmp/bin/busybox"
 	cp "$here/init.sh" "$tmp/init"
+	if [ -n "$lspci" ]; then
+		mkdir -p "$tmp/usr/bin"
+		cp "$lspci" "$tmp/usr/bin/lspci"
+		ldd "$lspci" | grep -o '/[^ ]*' | while read -r lib; do
+			mkdir -p "$tmp$(dirname "$lib")"
+			cp -L "$lib" "$tmp$lib"
+		done
+	fi
 	if [ -n "$moddir" ]; then
 		mkdir -p "$tmp/lib/modules"
 		for m in $MODS; do

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="gcc make libc6-dev linux-libc-dev libcmocka-dev libfdt-dev libseccomp-dev \
 pkg-config qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod binutils \
-iproute2 ca-certificates"
+iproute2 ca-certificates pciutils"
 
 missing=""
 for p in $PKGS; do

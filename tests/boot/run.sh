@@ -106,6 +106,8 @@ expect cpus2 0 "^AIRLOCK-PCI 0000:00:00.0 0x8086 0x0d57 0x060000" &&
 	ok "the guest finds the PCI host bridge at 00:00.0 (mechanism #1, ACPI PCI0)"
 expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
 	ok "guest reboot -f ends airlock with status 0"
+expect rng 0 "^AIRLOCK-LSPCI 00:01.0 00ff: 1af4:1044 (rev 01)" &&
+	ok "the guest's lspci shows the virtio device (modern ID 1af4:1044, revision 1)"
 expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
 	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
 	"virtio-rng: [1-9][0-9]* requests, 0 ring refusals" &&
