@@ -166,28 +166,14 @@ done:
 	return written + 1;
 }
 
+static uint32_t blk_request(struct virtio_device *d, const struct virtq_chain *c)
+{
+	return virtio_blk_handle((struct virtio_blk *)d, d->vp->win, c);
+}
+
 static void blk_notify(struct virtio_device *d, unsigned qi)
 {
-	struct virtio_blk *b = (struct virtio_blk *)d;
-	struct virtio_pci *vp = d->vp;
-	struct virtq *q = virtio_queue(vp, qi);
-	bool any = false;
-	int got;
-
-	while (q && (got = virtq_pop(q, &b->chain)) != 0) {
-		if (got < 0) {
-			virtio_queue_fault(vp, qi);
-			return;
-		}
-		if (virtq_push(q, b->chain.head, virtio_blk_handle(b, vp->win, &b->chain)) < 0) {
-			virtio_queue_fault(vp, qi);
-			return;
-		}
-		vp->requests++;
-		any = true;
-	}
-	if (any)
-		virtio_queue_interrupt(vp, qi);
+	virtio_queue_serve(d->vp, qi, &((struct virtio_blk *)d)->chain, blk_request);
 }
 
 static void blk_config_read(struct virtio_device *d, unsigned off, void *data, unsigned len)

@@ -24,41 +24,26 @@ static void write_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
-static void console_tx(struct virtio_console *c, struct virtio_pci *vp)
+static uint32_t console_out(struct virtio_device *d, const struct virtq_chain *c)
 {
-	struct virtq *q = virtio_queue(vp, TXQ);
-	bool any = false;
-	int got;
+	struct virtio_console *con = (struct virtio_console *)d;
 
-	while (q && (got = virtq_pop(q, &c->chain)) != 0) {
-		if (got < 0) {
-			virtio_queue_fault(vp, TXQ);
-			return;
-		}
-		for (unsigned i = 0; i < c->chain.nread; i++) {
-			const struct virtq_buf *b = &c->chain.buf[i];
-			const uint8_t *p = b->len ? dma_resolve(vp->win, b->addr, b->len) : NULL;
+	for (unsigned i = 0; i < c->nread; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		const uint8_t *p = b->len ? dma_resolve(d->vp->win, b->addr, b->len) : NULL;
 
-			if (p) {
-				write_all(c->out_fd, p, b->len);
-				c->bytes_out += b->len;
-			}
+		if (p) {
+			write_all(con->out_fd, p, b->len);
+			con->bytes_out += b->len;
 		}
-		if (virtq_push(q, c->chain.head, 0) < 0) {
-			virtio_queue_fault(vp, TXQ);
-			return;
-		}
-		vp->requests++;
-		any = true;
 	}
-	if (any)
-		virtio_queue_interrupt(vp, TXQ);
+	return 0;
 }
 
 static void console_notify(struct virtio_device *d, unsigned q)
 {
 	if (q == TXQ)
-		console_tx((struct virtio_console *)d, d->vp);
+		virtio_queue_serve(d->vp, TXQ, &((struct virtio_console *)d)->chain, console_out);
 	/* A new receive buffer needs nothing now: input waiting in the
 	 * console thread is offered again shortly. */
 }

@@ -50,49 +50,30 @@ static void check_link(struct virtio_net *n)
 	}
 }
 
-static void net_tx(struct virtio_net *n, struct virtio_pci *vp)
+static uint32_t net_send(struct virtio_device *d, const struct virtq_chain *c)
 {
-	struct virtq *q = virtio_queue(vp, TXQ);
-	bool any = false;
-	int got;
+	struct virtio_net *n = (struct virtio_net *)d;
+	unsigned k = 0;
 
-	while (q && (got = virtq_pop(q, &n->chain)) != 0) {
-		unsigned k = 0;
-		bool ok = true;
+	for (unsigned i = 0; i < c->nread; i++) {
+		const struct virtq_buf *b = &c->buf[i];
 
-		if (got < 0) {
-			virtio_queue_fault(vp, TXQ);
-			return;
-		}
-		for (unsigned i = 0; i < n->chain.nread; i++) {
-			const struct virtq_buf *b = &n->chain.buf[i];
-
-			if (!b->len)
-				continue;
-			n->iov[k].iov_base = dma_resolve(vp->win, b->addr, b->len);
-			n->iov[k].iov_len = b->len;
-			if (!n->iov[k].iov_base) {
-				ok = false;
-				break;
-			}
-			k++;
-		}
-		if (ok && k && writev(n->tap, n->iov, (int)k) < 0) {
-			n->tx_errors++;
-			if (errno == EIO)
-				check_link(n);      /* the tap went down */
-		} else if (ok) {
-			n->tx_frames++;
-		}
-		if (virtq_push(q, n->chain.head, 0) < 0) {
-			virtio_queue_fault(vp, TXQ);
-			return;
-		}
-		vp->requests++;
-		any = true;
+		if (!b->len)
+			continue;
+		n->iov[k].iov_base = dma_resolve(d->vp->win, b->addr, b->len);
+		n->iov[k].iov_len = b->len;
+		if (!n->iov[k].iov_base)
+			return 0;           /* refused and counted by the window */
+		k++;
 	}
-	if (any)
-		virtio_queue_interrupt(vp, TXQ);
+	if (k && writev(n->tap, n->iov, (int)k) < 0) {
+		n->tx_errors++;
+		if (errno == EIO)
+			check_link(n);      /* the tap went down */
+	} else if (k) {
+		n->tx_frames++;
+	}
+	return 0;
 }
 
 /* Copies the frame in rxbuf into as many receive chains as it needs and
@@ -179,7 +160,7 @@ static void net_notify(struct virtio_device *d, unsigned q)
 	if (!n->link)
 		check_link(n);
 	if (q == TXQ)
-		net_tx(n, d->vp);
+		virtio_queue_serve(d->vp, TXQ, &n->chain, net_send);
 	else
 		net_rx(n, d->vp);
 }

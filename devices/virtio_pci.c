@@ -92,6 +92,25 @@ void virtio_queue_fault(struct virtio_pci *vp, unsigned q)
 	}
 }
 
+void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *c,
+			uint32_t (*handle)(struct virtio_device *d, const struct virtq_chain *c))
+{
+	struct virtq *q = virtio_queue(vp, qi);
+	bool any = false;
+	int got;
+
+	while (q && (got = virtq_pop(q, c)) != 0) {
+		if (got < 0 || virtq_push(q, c->head, handle(vp->dev, c)) < 0) {
+			virtio_queue_fault(vp, qi);
+			return;
+		}
+		vp->requests++;
+		any = true;
+	}
+	if (any)
+		virtio_queue_interrupt(vp, qi);
+}
+
 void virtio_config_changed(struct virtio_pci *vp)
 {
 	vp->config_gen++;

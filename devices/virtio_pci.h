@@ -127,6 +127,11 @@ void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool
 struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q);
 void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q);
 void virtio_queue_fault(struct virtio_pci *vp, unsigned q);
+/* Serves every chain the driver made available on queue qi: handle moves
+ * the data and returns how many bytes it wrote for the driver. A malformed
+ * ring puts the device in NEEDS_RESET; one interrupt covers the batch. */
+void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *c,
+			uint32_t (*handle)(struct virtio_device *d, const struct virtq_chain *c));
 /* The device's configuration changed (bumps the generation, interrupts). */
 void virtio_config_changed(struct virtio_pci *vp);
 

@@ -7,44 +7,31 @@
 #include <string.h>
 #include <sys/random.h>
 
+static uint32_t rng_fill(struct virtio_device *d, const struct virtq_chain *c)
+{
+	struct dma_window *win = d->vp->win;
+	uint32_t done = 0;
+
+	for (unsigned i = c->nread; i < c->n; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		uint8_t *p = b->len ? dma_resolve(win, b->addr, b->len) : NULL;
+		ssize_t n;
+
+		if (!p)
+			break;
+		n = getrandom(p, b->len, 0);
+		if (n < 0)
+			break;
+		done += (uint32_t)n;
+		if ((uint32_t)n < b->len)
+			break;
+	}
+	return done;
+}
+
 static void rng_notify(struct virtio_device *d, unsigned qi)
 {
-	struct virtio_pci *vp = d->vp;
-	struct virtio_rng *r = (struct virtio_rng *)d;
-	struct virtq *q = virtio_queue(vp, qi);
-	int got;
-
-	while (q && (got = virtq_pop(q, &r->chain)) != 0) {
-		uint32_t done = 0;
-
-		if (got < 0) {
-			virtio_queue_fault(vp, qi);
-			return;
-		}
-		for (unsigned i = 0; i < r->chain.n; i++) {
-			const struct virtq_buf *b = &r->chain.buf[i];
-			uint8_t *p;
-			ssize_t n;
-
-			if (!b->write || !b->len)
-				continue;
-			p = dma_resolve(vp->win, b->addr, b->len);
-			if (!p)
-				break;
-			n = getrandom(p, b->len, 0);
-			if (n < 0)
-				break;
-			done += (uint32_t)n;
-			if ((uint32_t)n < b->len)
-				break;
-		}
-		vp->requests++;
-		if (virtq_push(q, r->chain.head, done) < 0) {
-			virtio_queue_fault(vp, qi);
-			return;
-		}
-		virtio_queue_interrupt(vp, qi);
-	}
+	virtio_queue_serve(d->vp, qi, &((struct virtio_rng *)d)->chain, rng_fill);
 }
 
 static void rng_config_read(struct virtio_device *d, unsigned off, void *data, unsigned len)
