@@ -120,8 +120,10 @@ void virtio_config_changed(struct virtio_pci *vp)
 
 struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q)
 {
+	/* No DMA at all unless the driver made the function a bus master. */
 	if (q >= vp->dev->nqueues || !vp->q[q].enable || !(vp->status & VIRTIO_STATUS_DRIVER_OK) ||
-	    (vp->status & VIRTIO_STATUS_NEEDS_RESET))
+	    (vp->status & VIRTIO_STATUS_NEEDS_RESET) ||
+	    !(vp->pci.cfg[PCI_COMMAND] & PCI_COMMAND_MASTER))
 		return NULL;
 	return &vp->q[q].vq;
 }

@@ -217,7 +217,7 @@ static void a_hostile_ring_sets_needs_reset_and_raises_a_config_interrupt(void *
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
 	setup_queue(16);
 	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
-	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);   /* INTx allowed */
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
 	w(VP_NOTIFY_OFF, 2, 0);                        /* notify through MMIO */
 	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
@@ -226,6 +226,23 @@ static void a_hostile_ring_sets_needs_reset_and_raises_a_config_interrupt(void *
 	assert_int_equal(r(VP_ISR_OFF, 1), 2);         /* config change */
 	assert_int_equal(intx_level, 0);               /* ISR read lowers INTx */
 	assert_int_equal(r(VP_ISR_OFF, 1), 0);
+}
+
+static void a_function_that_is_not_bus_master_does_no_dma(void **state)
+{
+	uint16_t idx = 100;
+
+	(void)state;
+	negotiate(1ULL << VIRTIO_F_VERSION_1);
+	setup_queue(16);
+	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_null(virtio_queue(&vp, 0));
+	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
+	w(VP_NOTIFY_OFF, 2, 0);                        /* the ring is not even read */
+	assert_false(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_non_null(virtio_queue(&vp, 0));
 }
 
 static void writing_zero_to_status_resets_the_device(void **state)
@@ -271,6 +288,7 @@ int main(void)
 		T(a_queue_is_enabled_with_its_geometry),
 		T(a_queue_outside_the_window_needs_reset),
 		T(a_hostile_ring_sets_needs_reset_and_raises_a_config_interrupt),
+		T(a_function_that_is_not_bus_master_does_no_dma),
 		T(writing_zero_to_status_resets_the_device),
 		T(msix_vectors_beyond_the_table_read_back_as_no_vector),
 	};
