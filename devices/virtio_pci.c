@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -21,10 +22,10 @@ static uint64_t transport_features(void)
 	       1ULL << VIRTIO_F_EVENT_IDX;
 }
 
-static int add_vcap(struct virtio_pci *vp, uint8_t type, uint32_t off, uint32_t len,
+static int add_vcap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
 		    unsigned extra)
 {
-	uint8_t cap[20] = { 0x09, 0, (uint8_t)(16 + extra), type, 0 }, wmask[20] = { 0 };
+	uint8_t cap[20] = { 0x09, 0, (uint8_t)(16 + extra), type, bar }, wmask[20] = { 0 };
 
 	memcpy(cap + 8, &off, 4);
 	memcpy(cap + 12, &len, 4);
@@ -130,6 +131,21 @@ struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q)
 
 /* --- common configuration ------------------------------------------------ */
 
+/* Strict mode: the window is the bounce region, and only while the driver
+ * has accepted VIRTIO_F_SWIOTLB and BAR2 decodes. Anything in flight when
+ * the BAR moves or stops decoding resolves against the new window or fails;
+ * nothing is ever resolved against a stale range. */
+static void update_window(struct virtio_pci *vp)
+{
+	if (!vp->bounce_size)
+		return;
+	dma_window_clear(&vp->own_win);
+	if (vp->bounce_mapped && (vp->status & VIRTIO_STATUS_FEATURES_OK) &&
+	    (vp->driver_features & (1ULL << VIRTIO_F_SWIOTLB)))
+		dma_window_add(&vp->own_win, vp->bounce_addr, vp->bounce_size, vp->bounce);
+}
+
+
 static void reset(struct virtio_pci *vp)
 {
 	vp->status = 0;
@@ -149,6 +165,7 @@ static void reset(struct virtio_pci *vp)
 		memset(&q->vq, 0, sizeof(q->vq));
 	}
 	vp->ops->intx(vp->host, vp->intx_gsi, 0);
+	update_window(vp);
 	if (vp->dev->reset)
 		vp->dev->reset(vp->dev);
 }
@@ -165,11 +182,22 @@ static void write_status(struct virtio_pci *vp, uint8_t v)
 		if ((vp->driver_features & ~vp->offered) ||
 		    !(vp->driver_features & (1ULL << VIRTIO_F_VERSION_1)))
 			v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
+		/* Strict isolation: a driver that will not keep its DMA in the
+		 * bounce region gets no device (the proposal's MAY fail). */
+		if (vp->bounce_size && !(vp->driver_features & (1ULL << VIRTIO_F_SWIOTLB))) {
+			v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
+			if (!vp->declined_warned) {
+				pr_warn("%s (00:%02x.0): driver declined VIRTIO_F_SWIOTLB: load the airlock "
+					"guest driver, or run with --isolation off", vp->dev->name, vp->slot);
+				vp->declined_warned = true;
+			}
+		}
 	}
 	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(vp->status & VIRTIO_STATUS_FEATURES_OK) &&
 	    !(v & VIRTIO_STATUS_FEATURES_OK))
 		v &= (uint8_t)~VIRTIO_STATUS_DRIVER_OK;
 	vp->status = (uint8_t)(v | (vp->status & VIRTIO_STATUS_NEEDS_RESET));
+	update_window(vp);
 }
 
 static void enable_queue(struct virtio_pci *vp, struct vp_queue *q, unsigned idx)
@@ -343,6 +371,15 @@ static void bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)
 {
 	struct virtio_pci *vp = d->opaque;
 
+	if (bar == VP_BOUNCE_BAR && vp->bounce_size) {
+		vp->ops->map_bounce(vp->host, vp, addr, mapped);
+		vp->bounce_addr = addr;
+		vp->bounce_mapped = mapped;
+		pthread_mutex_lock(&vp->lock);
+		update_window(vp);
+		pthread_mutex_unlock(&vp->lock);
+		return;
+	}
 	if (bar != 0)
 		return;
 	vp->ops->map_bar(vp->host, vp, addr, mapped);
@@ -421,8 +458,8 @@ static void *io_thread(void *arg)
 	return NULL;
 }
 
-int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *win,
-		    const struct virtio_host_ops *ops, void *host)
+int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *ram_win,
+		    uint64_t bounce_size, const struct virtio_host_ops *ops, void *host)
 {
 	unsigned nvec = dev->nqueues + 1;
 	int pcicfg = 0;
@@ -432,8 +469,26 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	vp->dev = dev;
 	vp->ops = ops;
 	vp->host = host;
-	vp->win = win;
-	vp->stop_fd = vp->epoll_fd = -1;
+	vp->win = ram_win;
+	vp->stop_fd = vp->epoll_fd = vp->bounce_fd = -1;
+	dma_window_init(&vp->own_win);
+	if (bounce_size) {
+		if (bounce_size & (bounce_size - 1) || bounce_size < 4096 || bounce_size > (1ULL << 30)) {
+			pr_err("%s: bounce region of %llu bytes: use a power of two from 4K to 1G",
+			       dev->name, (unsigned long long)bounce_size);
+			return -1;
+		}
+		vp->bounce_fd = memfd_create("airlock-bounce", MFD_CLOEXEC);
+		if (vp->bounce_fd < 0 || ftruncate(vp->bounce_fd, (off_t)bounce_size) < 0 ||
+		    (vp->bounce = mmap(NULL, bounce_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				       vp->bounce_fd, 0)) == MAP_FAILED) {
+			vp->bounce = NULL;
+			pr_err("%s: cannot allocate its bounce region: %s", dev->name, strerror(errno));
+			return -1;
+		}
+		vp->bounce_size = bounce_size;
+		vp->win = &vp->own_win;
+	}
 	dev->vp = vp;
 	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)
 		vp->vec_gsi[i] = vp->vec_fd[i] = -1;
@@ -444,6 +499,8 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 		return -1;
 	}
 	vp->offered = transport_features() | dev->features;
+	if (bounce_size)
+		vp->offered |= 1ULL << VIRTIO_F_SWIOTLB | 1ULL << VIRTIO_F_ACCESS_PLATFORM;
 
 	pci_dev_init(&vp->pci, 0x1af4, (uint16_t)(0x1040 + dev->type), dev->pci_class | 0x01,
 		     0x1af4, 0x0040);
@@ -454,11 +511,14 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	vp->pci.cap_read = cap_read;
 	vp->pci.cfg[PCI_INTERRUPT_PIN] = 1;
 	if (pci_dev_add_bar(&vp->pci, 0, VP_BAR_SIZE, true, false) < 0 ||
-	    add_vcap(vp, CAP_COMMON, VP_COMMON_OFF, 0x38, 0) < 0 ||
-	    add_vcap(vp, CAP_NOTIFY, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
-	    add_vcap(vp, CAP_ISR, VP_ISR_OFF, 4, 0) < 0 ||
-	    add_vcap(vp, CAP_DEVICE, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
-	    (pcicfg = add_vcap(vp, CAP_PCI, 0, 0, 4)) < 0 ||
+	    add_vcap(vp, CAP_COMMON, 0, VP_COMMON_OFF, 0x38, 0) < 0 ||
+	    add_vcap(vp, CAP_NOTIFY, 0, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
+	    add_vcap(vp, CAP_ISR, 0, VP_ISR_OFF, 4, 0) < 0 ||
+	    add_vcap(vp, CAP_DEVICE, 0, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
+	    (pcicfg = add_vcap(vp, CAP_PCI, 0, 0, 0, 4)) < 0 ||
+	    (bounce_size && (pci_dev_add_bar(&vp->pci, VP_BOUNCE_BAR, bounce_size, true, true) < 0 ||
+			     add_vcap(vp, VIRTIO_PCI_CAP_SWIOTLB, VP_BOUNCE_BAR, 0,
+				      (uint32_t)bounce_size, 0) < 0)) ||
 	    msix_init(&vp->msix, &vp->pci, nvec, 0, VP_MSIX_OFF, VP_PBA_OFF) < 0) {
 		pr_err("%s: cannot lay out the PCI function", dev->name);
 		return -1;
@@ -523,10 +583,11 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 		pthread_join(vp->thread, NULL);
 		vp->thread_started = false;
 	}
-	if (vp->faults || log_level >= LOG_INFO)
-		log_msg(vp->faults ? LOG_WARN : LOG_INFO, "%s: %llu requests, %llu ring refusals, %llu DMA denials",
-			vp->dev->name, (unsigned long long)vp->requests,
-			(unsigned long long)vp->faults, (unsigned long long)dma_denied(vp->win));
+	if (vp->faults || dma_denied(vp->win) || log_level >= LOG_INFO)
+		log_msg(vp->faults || dma_denied(vp->win) ? LOG_WARN : LOG_INFO,
+			"%s: %llu requests, %llu ring refusals, %llu DMA denials", vp->dev->name,
+			(unsigned long long)vp->requests, (unsigned long long)vp->faults,
+			(unsigned long long)dma_denied(vp->win));
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		if (vp->q[i].notify_fd >= 0)
 			close(vp->q[i].notify_fd);
@@ -537,6 +598,11 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 		close(vp->epoll_fd);
 	if (vp->stop_fd >= 0)
 		close(vp->stop_fd);
+	if (vp->bounce)
+		munmap(vp->bounce, vp->bounce_size);
+	if (vp->bounce_fd >= 0)
+		close(vp->bounce_fd);
+	dma_window_destroy(&vp->own_win);
 	msix_destroy(&vp->msix);
 	pthread_mutex_destroy(&vp->lock);
 }

@@ -20,6 +20,7 @@
 
 #define VIRTIO_F_INDIRECT_DESC  28
 #define VIRTIO_F_EVENT_IDX      29
+#define VIRTIO_F_SWIOTLB        27    /* proposal: DMA only inside the bounce region */
 #define VIRTIO_F_VERSION_1      32
 #define VIRTIO_F_ACCESS_PLATFORM 33
 
@@ -41,6 +42,8 @@
 #define VP_MSIX_OFF    0x4000
 #define VP_PBA_OFF     0x5000
 #define VP_BAR_SIZE    0x8000
+#define VP_BOUNCE_BAR  2              /* 64-bit prefetchable: the bounce region */
+#define VIRTIO_PCI_CAP_SWIOTLB 10
 
 struct virtio_pci;
 
@@ -69,6 +72,9 @@ struct virtio_device {
 struct virtio_host_ops {
 	/* BAR0 now decodes at addr (mapped) or no longer does. */
 	int (*map_bar)(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped);
+	/* The bounce region (host memory at hva, size bytes) now appears at
+	 * guest address addr without exits (mapped), or no longer does. */
+	int (*map_bounce)(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped);
 	/* An MSI route + irqfd: returns the GSI, sets *efd. */
 	int (*irq_alloc)(void *host, int *efd);
 	int (*irq_route)(void *host, int gsi, uint64_t addr, uint32_t data);
@@ -89,8 +95,15 @@ struct virtio_pci {
 	struct virtio_device *dev;
 	const struct virtio_host_ops *ops;
 	void *host;
-	struct dma_window *win;
+	struct dma_window *win;        /* what device code may reach */
+	struct dma_window own_win;     /* strict: the bounce region alone */
 	unsigned slot, intx_gsi;
+	/* Strict isolation (bounce_size != 0): BAR2 is the bounce region. */
+	uint64_t bounce_size;
+	uint8_t *bounce;               /* host mapping of its memfd */
+	int bounce_fd;
+	uint64_t bounce_addr;
+	bool bounce_mapped, declined_warned;
 	unsigned pcicfg_cap;           /* offset of the PCI-config access cap */
 
 	/* common configuration, host-side copies */
@@ -112,9 +125,12 @@ struct virtio_pci {
 	bool warned;
 };
 
-/* Builds the PCI function for dev. 0 or -1 after one error line. */
-int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *win,
-		    const struct virtio_host_ops *ops, void *host);
+/* Builds the PCI function for dev. With bounce_size 0 (isolation off) the
+ * device reaches ram_win; otherwise it gets a bounce region of that many
+ * bytes (a power of two) and reaches nothing else, and only once the driver
+ * accepted VIRTIO_F_SWIOTLB. 0 or -1 after one error line. */
+int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *ram_win,
+		    uint64_t bounce_size, const struct virtio_host_ops *ops, void *host);
 /* Starts the I/O thread. */
 int virtio_pci_start(struct virtio_pci *vp);
 void virtio_pci_destroy(struct virtio_pci *vp);

@@ -80,7 +80,21 @@ static int check_file(const char *path, char *why, size_t len)
 	return 0;
 }
 
-/* --disk PATH[,ro] */
+/* Bounce region sizes: a power of two from 4K to 1G. */
+static int parse_bounce(const char *s, size_t len, uint64_t *out)
+{
+	char buf[32];
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (parse_size(buf, out) < 0 || *out < 4096 || *out > (1ULL << 30) || (*out & (*out - 1)))
+		return -1;
+	return 0;
+}
+
+/* --disk PATH[,ro][,bounce=SIZE] */
 static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *err, size_t errlen)
 {
 	const char *comma = strchr(val, ',');
@@ -97,6 +111,7 @@ static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *
 	memcpy(path, val, plen);
 	path[plen] = '\0';
 	d->ro = 0;
+	d->bounce = 0;
 	while (comma) {
 		const char *opt = comma + 1;
 
@@ -105,9 +120,14 @@ static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *
 
 		if (olen == 2 && !strncmp(opt, "ro", 2))
 			d->ro = 1;
-		else
-			return fail(err, errlen, "--disk %s: unknown option '%.*s' (known: ro)", path,
-				    (int)olen, opt);
+		else if (olen > 7 && !strncmp(opt, "bounce=", 7)) {
+			if (parse_bounce(opt + 7, olen - 7, &d->bounce) < 0)
+				return fail(err, errlen,
+					    "--disk %s: bounce=%.*s is not a power of two from 4K to 1G",
+					    path, (int)olen - 7, opt + 7);
+		} else
+			return fail(err, errlen, "--disk %s: unknown option '%.*s' (known: ro, bounce=)",
+				    path, (int)olen, opt);
 	}
 	if (access(path, d->ro ? R_OK : R_OK | W_OK) < 0) {
 		snprintf(why, sizeof(why), "%s", strerror(errno));
@@ -149,8 +169,12 @@ static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *e
 			for (int i = 0; i < 6; i++)
 				n->mac[i] = (uint8_t)m[i];
 			n->has_mac = 1;
+		} else if (len > 7 && !strncmp(p, "bounce=", 7)) {
+			if (parse_bounce(p + 7, len - 7, &n->bounce) < 0)
+				return fail(err, errlen, "--net: bounce=%.*s is not a power of two from 4K to 1G",
+					    (int)len - 7, p + 7);
 		} else {
-			return fail(err, errlen, "--net: unknown option '%.*s' (tap=NAME[,mac=MAC])",
+			return fail(err, errlen, "--net: unknown option '%.*s' (tap=NAME[,mac=MAC][,bounce=SIZE])",
 				    (int)len, p);
 		}
 		p += len + (end ? 1 : 0);
@@ -162,7 +186,7 @@ static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *e
 }
 
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
-	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET };
+	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET, OPT_BOUNCE };
 
 static const struct {
 	const char *name;
@@ -173,7 +197,7 @@ static const struct {
 	{ "mem", OPT_MEM, 0 },         { "cpus", OPT_CPUS, 0 },     { "log-level", OPT_LOG_LEVEL, 0 },
 	{ "rng", OPT_RNG, 1 },         { "isolation", OPT_ISOLATION, 0 },
 	{ "disk", OPT_DISK, 0 },       { "console", OPT_CONSOLE, 0 },
-	{ "net", OPT_NET, 0 },
+	{ "net", OPT_NET, 0 },         { "bounce", OPT_BOUNCE, 0 },
 };
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
@@ -230,11 +254,16 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 			return fail(err, errlen, "--console: '%s' is not serial or virtio", val);
 		break;
 	case OPT_ISOLATION:
-		/* Devices reach all of guest RAM through the DMA window until
-		 * the bounce BAR brings 'strict'. */
-		if (strcmp(val, "off") != 0)
-			return fail(err, errlen, "--isolation: '%s' is not available yet (only 'off')",
-				    val);
+		if (!strcmp(val, "strict"))
+			cfg->strict = 1;
+		else if (!strcmp(val, "off"))
+			cfg->strict = 0;
+		else
+			return fail(err, errlen, "--isolation: '%s' is not strict or off", val);
+		break;
+	case OPT_BOUNCE:
+		if (parse_bounce(val, strlen(val), &cfg->bounce_size) < 0)
+			return fail(err, errlen, "--bounce: '%s' is not a power of two from 4K to 1G", val);
 		break;
 	}
 	return CLI_RUN;
@@ -246,6 +275,7 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 	cfg->mem_size = CFG_DEFAULT_MEM;
 	cfg->cpus = 1;
 	cfg->log_level = LOG_WARN;
+	cfg->bounce_size = CFG_DEFAULT_BOUNCE;
 	err[0] = '\0';
 
 	if (argc < 2)
@@ -307,12 +337,17 @@ void cli_usage(void)
 	       "  --mem SIZE           guest RAM, K/M/G/T suffixes, 32M..1T  [256M]\n"
 	       "  --cpus N             virtual CPUs, 1..%d  [1]\n"
 	       "  --log-level LEVEL    error, warn, info or debug  [warn]\n"
-	       "  --disk PATH[,ro]     a virtio-blk disk on a raw image; repeatable  [none]\n"
-	       "  --net tap=NAME[,mac=MAC]  virtio-net on an existing tap; repeatable  [none]\n"
+	       "  --disk PATH[,ro][,bounce=SIZE]  a virtio-blk disk on a raw image;\n"
+	       "                       repeatable  [none]\n"
+	       "  --net tap=NAME[,mac=MAC][,bounce=SIZE]  virtio-net on an existing tap;\n"
+	       "                       repeatable  [none]\n"
 	       "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n"
 	       "  --console serial|virtio  where typed input goes: COM1 (ttyS0) or a\n"
 	       "                       virtio console (hvc0; use console=hvc0)  [serial]\n"
-	       "  --isolation off      devices may reach all guest RAM (the only mode yet)\n"
+	       "  --isolation strict|off  strict: each device reaches only its bounce BAR\n"
+	       "                       (VIRTIO_F_SWIOTLB; needs the airlock guest driver);\n"
+	       "                       off: devices reach all guest RAM  [off]\n"
+	       "  --bounce SIZE        bounce region per device in strict mode  [64M]\n"
 	       "\n"
 	       "Console: the guest's ttyS0 is this terminal. Type Ctrl-A x to quit,\n"
 	       "Ctrl-A Ctrl-A to send a literal Ctrl-A.\n"

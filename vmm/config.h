@@ -13,6 +13,7 @@
 #define CFG_MAX_MEM      (1ULL << 40)
 #define CFG_DEFAULT_MEM  (256ULL << 20)
 #define CFG_MAX_DISKS    8
+#define CFG_DEFAULT_BOUNCE (64ULL << 20)
 
 struct vm_config {
 	const char *kernel;
@@ -22,17 +23,21 @@ struct vm_config {
 	unsigned cpus;
 	enum log_level log_level;
 	int rng;                /* --rng: a virtio-rng device */
+	int strict;             /* --isolation strict: devices reach their bounce BAR only */
+	uint64_t bounce_size;   /* --bounce */
 	int virtio_console;     /* --console virtio */
 	unsigned nnets;
 	struct cfg_net {
 		char tap[16];
 		uint8_t mac[6];
 		int has_mac;
+		uint64_t bounce;
 	} nets[CFG_MAX_DISKS];
 	unsigned ndisks;
 	struct cfg_disk {
 		const char *path;
 		int ro;
+		uint64_t bounce;    /* 0: the global --bounce */
 	} disks[CFG_MAX_DISKS];
 	char disk_paths[CFG_MAX_DISKS][4096];
 };

@@ -53,6 +53,32 @@ static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped
 	return iobus_unregister(&vm->bus, IO_MMIO, addr);
 }
 
+/* KVM memory slots for bounce regions start above those of guest RAM. */
+#define BOUNCE_SLOT_BASE 16
+
+static int map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
+{
+	struct vm *vm = host;
+	struct virtio_host *h = vm->virtio;
+	struct kvm_userspace_memory_region slot = { 0 };
+	unsigned i;
+
+	for (i = 0; i < h->nr && h->vp[i] != vp; i++)
+		;
+	slot.slot = BOUNCE_SLOT_BASE + i;
+	slot.guest_phys_addr = addr;
+	slot.memory_size = mapped ? vp->bounce_size : 0;   /* 0 deletes the slot */
+	slot.userspace_addr = (uint64_t)(uintptr_t)vp->bounce;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+		pr_warn("%s: bounce region at %#llx: KVM_SET_USER_MEMORY_REGION: %s", vp->dev->name,
+			(unsigned long long)addr, strerror(errno));
+		return -1;
+	}
+	pr_debug("%s: bounce region %s at %#llx", vp->dev->name, mapped ? "mapped" : "unmapped",
+		 (unsigned long long)addr);
+	return 0;
+}
+
 static int irq_alloc(void *host, int *efd)
 {
 	return irq_msi_alloc(host, efd);
@@ -69,10 +95,11 @@ static void intx(void *host, unsigned gsi, int level)
 }
 
 static const struct virtio_host_ops ops = {
-	.map_bar = map_bar, .irq_alloc = irq_alloc, .irq_route = irq_route, .intx = intx,
+	.map_bar = map_bar, .map_bounce = map_bounce, .irq_alloc = irq_alloc,
+	.irq_route = irq_route, .intx = intx,
 };
 
-static int add_device(struct vm *vm, struct virtio_device *dev)
+static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
 {
 	struct virtio_host *h = vm->virtio;
 	struct virtio_pci *vp;
@@ -87,7 +114,7 @@ static int add_device(struct vm *vm, struct virtio_device *dev)
 	h->dev[h->nr] = dev;
 	h->vp[h->nr] = vp;
 	h->nr++;
-	if (!vp || virtio_pci_init(vp, dev, &h->ram, &ops, vm) < 0)
+	if (!vp || virtio_pci_init(vp, dev, &h->ram, vm->cfg->strict ? bounce : 0, &ops, vm) < 0)
 		return -1;
 	slot = pci_bus_add(&vm->pci, &vp->pci);
 	bar = vm_pci_alloc(vm, VP_BAR_SIZE, false);
@@ -96,6 +123,19 @@ static int add_device(struct vm *vm, struct virtio_device *dev)
 		return -1;
 	}
 	vp->slot = (unsigned)slot;
+	if (vp->bounce_size) {
+		/* The bounce region goes in the 64-bit prefetchable window, out of
+		 * the guest's RAM map; the guest maps it write-back. */
+		uint64_t at = vm_pci_alloc(vm, vp->bounce_size, true);
+
+		if (!at) {
+			pr_err("%s: no room for a %llu MiB bounce region in the PCI window", dev->name,
+			       (unsigned long long)(vp->bounce_size >> 20));
+			return -1;
+		}
+		pci_cfg_write(&vp->pci, PCI_BAR0 + 4 * VP_BOUNCE_BAR, 4, (uint32_t)at);
+		pci_cfg_write(&vp->pci, PCI_BAR0 + 4 * VP_BOUNCE_BAR + 4, 4, (uint32_t)(at >> 32));
+	}
 	vp->intx_gsi = 16 + (unsigned)slot % 8;       /* as the _PRT says for INTA */
 	vp->pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)vp->intx_gsi;
 	/* Placed as firmware would; the guest enables decoding. */
@@ -120,21 +160,26 @@ int virtio_host_init(struct vm *vm)
 
 		dma_window_add(&h->ram, r->gpa, r->size, vm->mem.host + r->offset);
 	}
-	for (unsigned i = 0; i < vm->cfg->ndisks; i++)
-		if (add_device(vm, virtio_blk_create(vm->cfg->disks[i].path, vm->cfg->disks[i].ro)) < 0)
+	for (unsigned i = 0; i < vm->cfg->ndisks; i++) {
+		const struct cfg_disk *d = &vm->cfg->disks[i];
+
+		if (add_device(vm, virtio_blk_create(d->path, d->ro),
+			       d->bounce ? d->bounce : vm->cfg->bounce_size) < 0)
 			return -1;
+	}
 	for (unsigned i = 0; i < vm->cfg->nnets; i++) {
 		const struct cfg_net *n = &vm->cfg->nets[i];
 
-		if (add_device(vm, virtio_net_create(n->tap, n->has_mac ? n->mac : NULL)) < 0)
+		if (add_device(vm, virtio_net_create(n->tap, n->has_mac ? n->mac : NULL),
+			       n->bounce ? n->bounce : vm->cfg->bounce_size) < 0)
 			return -1;
 	}
-	if (vm->cfg->rng && add_device(vm, virtio_rng_create()) < 0)
+	if (vm->cfg->rng && add_device(vm, virtio_rng_create(), vm->cfg->bounce_size) < 0)
 		return -1;
 	if (vm->cfg->virtio_console) {
 		struct virtio_device *d = virtio_console_create(STDOUT_FILENO);
 
-		if (add_device(vm, d) < 0)
+		if (add_device(vm, d, vm->cfg->bounce_size) < 0)
 			return -1;
 		/* Typed input now goes to hvc0; the UART keeps early output. */
 		console_set_input(vm, virtio_console_receive, d);

@@ -1,8 +1,8 @@
 #!/bin/bash
 # virtio-blk benchmark: in one KVM host (nested under QEMU TCG here), the
 # guest reads and writes 256 MiB with dd (1 MiB blocks, direct I/O) on a raw
-# image, under airlock and under QEMU -M pc with virtio-blk-pci, RUNS times
-# each, interleaved. MB/s from L0 timestamps of the guest's marker lines.
+# image, under airlock and under QEMU -M pc with virtio-blk-pci, RUNS rounds
+# of one run each. MB/s from L0 timestamps of the guest's marker lines.
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/boot/lib.sh"
@@ -14,38 +14,28 @@ make -s -C "$TOP" STATIC=1 build/x86_64-static/airlock
 work=$(mktemp -d /tmp/airlock-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-cat > "$work/bench.sh" <<SCRIPT
+round() {
+	cat <<'SCRIPT'
 CMD="console=ttyS0 quiet panic=-1 airlock.test=ddbench airlock.action=poweroff"
-IMG=/tmp/bench.img
-dd if=/dev/zero of=\$IMG bs=1M count=256 2>/dev/null
-i=1
-while [ \$i -le $RUNS ]; do
-	echo "@@BENCH airlock START"
-	timeout 600 \$AIRLOCK run --kernel \$KERNEL --initrd \$INITRD --mem 512M --disk \$IMG \\
-		--cmdline "\$CMD" </dev/null 2>&1
-	echo "@@BENCH airlock END rc=\$?"
-	echo "@@BENCH qemu START"
-	timeout 600 qemu-system-x86_64 -enable-kvm -cpu host -M pc -m 512M -smp 1 -nodefaults \\
-		-no-user-config -nographic -serial stdio -no-reboot -kernel \$KERNEL -initrd \$INITRD \\
-		-drive file=\$IMG,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0 \\
-		-append "\$CMD" </dev/null 2>&1
-	echo "@@BENCH qemu END rc=\$?"
-	i=\$((i + 1))
-done
+IMG=${L2DIR:-/tmp}/bench.img
+dd if=/dev/zero of=$IMG bs=1M count=256 2>/dev/null
+echo "@@BENCH airlock START"
+timeout 900 $AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 512M --disk $IMG \
+	--cmdline "$CMD" </dev/null 2>&1
+echo "@@BENCH airlock END rc=$?"
+sleep 2
+echo "@@BENCH qemu START"
+timeout 900 qemu-system-x86_64 -enable-kvm -cpu host -M pc -m 512M -smp 1 -nodefaults \
+	-no-user-config -nographic -serial stdio -no-reboot -kernel $KERNEL -initrd $INITRD \
+	-drive file=$IMG,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0 \
+	-append "$CMD" </dev/null 2>&1
+echo "@@BENCH qemu END rc=$?"
+rm -f $IMG
 SCRIPT
+}
 
-if kvm_is_fast; then
-	echo "bench: running directly on this host's /dev/kvm"
-	sed -i "s|^IMG=.*|IMG=$work/bench.img|" "$work/bench.sh"
-	AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD sh "$work/bench.sh" 2>&1 |
-		while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done > "$work/log"
-else
-	echo "bench: nested: L1 = QEMU TCG with emulated SVM, airlock and QEMU both run in L1"
-	l1_qemu_root "$work/root"
-	cpio=$(L1_EXTRA_ROOT=$work/root l1_build "$work/bench.sh")
-	l1_run "$cpio" "$work/log"
-	rm -f "$cpio"
-fi
+bench_setup
+bench_rounds round "$work/log" $(seq 1 "$RUNS")
 tr -d '\r' < "$work/log" > "$work/log2"
 awk '
 	$2 == "@@BENCH" && $4 == "START" { who = $3; next }
@@ -54,7 +44,7 @@ awk '
 ' "$work/log2" > "$work/rates"
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 echo
-echo "In-guest dd, 256 MiB, 1 MiB blocks, direct I/O; MB/s on L0's clock ($RUNS runs each):"
+echo "In-guest dd, 256 MiB, 1 MiB blocks, direct I/O; MB/s on L0's clock ($RUNS rounds):"
 for op in read write; do
 	a=$(awk -v o=$op '$1 == "airlock" && $2 == o { print $3 }' "$work/rates" | median)
 	q=$(awk -v o=$op '$1 == "qemu" && $2 == o { print $3 }' "$work/rates" | median)

@@ -91,6 +91,10 @@ net_case() {
 	echo "@@CASE net RC=$?"
 }
 want net && net_case
+# Strict isolation with a stock guest (no airlock driver): the devices
+# refuse FEATURES_OK, say why once, and the guest boots without them.
+run_case strictstock run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --isolation strict \
+	--bounce 16M --rng --disk "$L2DIR/diskB.img,ro" --cmdline "$CMD airlock.action=poweroff"
 run_case locked run --kernel "$KERNEL" --disk "$L2DIR/diskB.img" --disk "$L2DIR/diskB.img"
 
 run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M

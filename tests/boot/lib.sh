@@ -80,6 +80,49 @@ l1_qemu_root() {
 	cp -L /usr/share/qemu/bios-256k.bin "$root/usr/share/qemu/" 2>/dev/null || true
 }
 
+# Benchmarks: runs "$gen ROUND" (a shell script on stdout) for each of the
+# given rounds and appends the timestamped console to $log. Nested, every
+# round boots a fresh L1, and a round whose L1 wedged runs once more; with a
+# fast /dev/kvm the scripts run here. Needs $work, and $work/root staged by
+# l1_qemu_root for the nested case.
+bench_rounds() {
+	gen=$1 log=$2
+	shift 2
+	: > "$log"
+	for r in "$@"; do
+		"$gen" "$r" > "$work/round.sh"
+		if [ "$BENCH_MODE" = direct ]; then
+			AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD L2DIR=$work \
+				sh "$work/round.sh" 2>&1 |
+				while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >> "$log"
+			continue
+		fi
+		for try in 1 2; do
+			cpio=$(L1_EXTRA_ROOT=$work/root l1_build "$work/round.sh")
+			l1_run "$cpio" "$work/round.log"
+			rm -f "$cpio"
+			if grep -q '@@L1 DONE' "$work/round.log"; then
+				cat "$work/round.log" >> "$log"
+				break
+			fi
+			echo "bench: round $r: the L1 host wedged (try $try)" >&2
+		done
+	done
+}
+
+# Sets BENCH_MODE (direct or nested) and stages QEMU for L1 when nested.
+bench_setup() {
+	if kvm_is_fast; then
+		BENCH_MODE=direct
+		echo "bench: running directly on this host's /dev/kvm"
+	else
+		BENCH_MODE=nested
+		echo "bench: nested: L1 = QEMU TCG with emulated SVM; airlock and QEMU both run in L1," \
+			"a fresh L1 for each round"
+		l1_qemu_root "$work/root"
+	fi
+}
+
 # Boots L1 under QEMU TCG with emulated SVM and writes its console to $2,
 # each line prefixed by the L0 time in seconds (for the benchmarks). L1 is
 # killed when its console stays silent for L1_IDLE seconds (a wedged L1

@@ -20,7 +20,7 @@ head -c $((1024 * 1024 + 100)) /dev/urandom > "$work/diskB.img"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
 
-ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
 mode=${AIRLOCK_BOOT_MODE:-auto}
 if [ "$mode" = auto ]; then
 	if kvm_is_fast; then mode=direct; else mode=nested; fi
@@ -87,6 +87,12 @@ expect() {
 	done
 	return 0
 }
+# expect_not NAME PATTERN: the run printed no such line.
+expect_not() {
+	case " $ALL_CASES " in *" $1 "*) ;; *) return 1 ;; esac
+	if has "$1" "$2"; then bad "$1" "printed a line matching '$2'"; return 1; fi
+	return 0
+}
 # expect_mem NAME MIB: the guest's MemTotal is within 64 MiB below --mem.
 expect_mem() {
 	kb=$(value "$1" AIRLOCK-MEMTOTAL-KB)
@@ -122,6 +128,11 @@ expect blk 0 "^AIRLOCK-RO-WRITE refused" && ok "a read-only disk refuses writes"
 expect blk 0 "^AIRLOCK-DISK vda ro=0 serial=diskA.img" && ok "GET_ID gives the image name as serial"
 expect net 0 "^AIRLOCK-MAC 52:54:00:12:34:56" "^AIRLOCK-PING ok" &&
 	ok "virtio-net on a tap (in its own network namespace): the guest pings the host end"
+expect strictstock 0 "AIRLOCK-GUEST-UP" "virtio-rng (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB" \
+	"virtio-blk (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB: load the airlock guest driver, or run with --isolation off" \
+	"^AIRLOCK-LSPCI 00:0[0-9].0 00ff: 1af4:1044" &&
+	expect_not strictstock "^AIRLOCK-VIRTIO .* virtio_" &&
+	ok "--isolation strict, stock guest: each device refuses FEATURES_OK once with the reason, the guest boots without them"
 expect locked 1 "is in use: locked" && ok "a disk image already open for writing is refused (OFD lock), status 1"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"

@@ -27,7 +27,9 @@ static int map_bar(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h;
 static int irq_alloc(void *h, int *efd) { static int gsi = 24; (void)h; *efd = -1; return gsi++; }
 static int irq_route(void *h, int g, uint64_t a, uint32_t d) { (void)h; (void)g; (void)a; (void)d; return 0; }
 static void intx(void *h, unsigned g, int l) { (void)h; (void)g; intx_level = l; }
-static const struct virtio_host_ops ops = { map_bar, irq_alloc, irq_route, intx };
+static int bounce_maps;
+static int map_bounce(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; bounce_maps += m ? 1 : -1; return 0; }
+static const struct virtio_host_ops ops = { map_bar, map_bounce, irq_alloc, irq_route, intx };
 
 static void w(unsigned off, unsigned len, uint32_t v) { virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, true); }
 static uint32_t r(unsigned off, unsigned len) { uint32_t v = 0; virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, false); return v; }
@@ -40,7 +42,7 @@ static int setup(void **state)
 	dma_window_init(&win);
 	dma_window_add(&win, GPA, sizeof(mem), mem);
 	dev = virtio_rng_create();
-	assert_int_equal(virtio_pci_init(&vp, dev, &win, &ops, NULL), 0);
+	assert_int_equal(virtio_pci_init(&vp, dev, &win, 0, &ops, NULL), 0);
 	intx_level = 0;
 	return 0;
 }
@@ -271,7 +273,140 @@ static void msix_vectors_beyond_the_table_read_back_as_no_vector(void **state)
 	assert_int_equal(r(0x1a, 2), MSIX_NO_VECTOR);
 }
 
+/* --- strict isolation: the bounce BAR ------------------------------------ */
+
+#define BOUNCE_SIZE 0x10000
+#define BOUNCE_GPA  0x1000000000ULL
+
+static int setup_strict(void **state)
+{
+	(void)state;
+	log_level = LOG_ERROR;
+	memset(mem, 0, sizeof(mem));
+	dma_window_init(&win);
+	dma_window_add(&win, GPA, sizeof(mem), mem);
+	dev = virtio_rng_create();
+	bounce_maps = 0;
+	assert_int_equal(virtio_pci_init(&vp, dev, &win, BOUNCE_SIZE, &ops, NULL), 0);
+	return 0;
+}
+
+static void place_bounce_bar(uint64_t at, bool decode)
+{
+	pci_cfg_write(&vp.pci, PCI_BAR0 + 8, 4, (uint32_t)at);
+	pci_cfg_write(&vp.pci, PCI_BAR0 + 12, 4, (uint32_t)(at >> 32));
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2,
+		      decode ? PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER : PCI_COMMAND_MASTER);
+}
+
+static void strict_devices_present_a_swiotlb_capability_naming_bar2(void **state)
+{
+	unsigned off, found = 0;
+
+	(void)state;
+	for (off = pci_cfg_read(&vp.pci, PCI_CAP_PTR, 1); off; off = pci_cfg_read(&vp.pci, off + 1, 1)) {
+		if (pci_cfg_read(&vp.pci, off, 1) == 0x09 &&
+		    pci_cfg_read(&vp.pci, off + 3, 1) == VIRTIO_PCI_CAP_SWIOTLB) {
+			assert_int_equal(pci_cfg_read(&vp.pci, off + 2, 1), 16);   /* plain virtio_pci_cap */
+			assert_int_equal(pci_cfg_read(&vp.pci, off + 4, 1), VP_BOUNCE_BAR);
+			assert_int_equal(pci_cfg_read(&vp.pci, off + 8, 4), 0);
+			assert_int_equal(pci_cfg_read(&vp.pci, off + 12, 4), BOUNCE_SIZE);
+			found++;
+		}
+	}
+	assert_int_equal(found, 1);
+	/* BAR2: 64-bit prefetchable memory of the region's size. */
+	assert_int_equal(pci_cfg_read(&vp.pci, PCI_BAR0 + 8, 4), PCI_BAR_MEM64 | PCI_BAR_PREFETCH);
+	pci_cfg_write(&vp.pci, PCI_BAR0 + 8, 4, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&vp.pci, PCI_BAR0 + 8, 4) & ~0xfu, (uint32_t)~(BOUNCE_SIZE - 1));
+}
+
+static void strict_devices_offer_swiotlb_access_platform_and_version_1(void **state)
+{
+	(void)state;
+	w(0x00, 4, 0);
+	assert_true(r(0x04, 4) & (1u << VIRTIO_F_SWIOTLB));
+	w(0x00, 4, 1);
+	assert_int_equal(r(0x04, 4) & 3, 3);            /* bits 32, 33 */
+}
+
+static void strict_refuses_features_ok_when_the_driver_declines_swiotlb(void **state)
+{
+	(void)state;
+	assert_false(negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_ACCESS_PLATFORM) &
+		     VIRTIO_STATUS_FEATURES_OK);
+	assert_true(vp.declined_warned);
+	w(0x14, 1, 0);
+	assert_true(negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_ACCESS_PLATFORM |
+			      1ULL << VIRTIO_F_SWIOTLB) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void off_mode_devices_have_no_bounce_bar_and_do_not_offer_bit_27(void **state)
+{
+	(void)state;
+	assert_int_equal(vp.pci.bar[VP_BOUNCE_BAR].size, 0);
+	w(0x00, 4, 0);
+	assert_false(r(0x04, 4) & (1u << VIRTIO_F_SWIOTLB));
+}
+
+static void the_strict_window_is_the_bounce_region_alone(void **state)
+{
+	(void)state;
+	place_bounce_bar(BOUNCE_GPA, true);
+	assert_int_equal(bounce_maps, 1);
+	/* Before the driver accepts bit 27 nothing resolves. */
+	assert_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
+	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
+	assert_ptr_equal(dma_resolve(vp.win, BOUNCE_GPA, 16), vp.bounce);
+	assert_non_null(dma_resolve(vp.win, BOUNCE_GPA + BOUNCE_SIZE - 1, 1));
+	/* Guest RAM, the end, and straddling it are refused and counted. */
+	assert_null(dma_resolve(vp.win, GPA, 16));
+	assert_null(dma_resolve(vp.win, BOUNCE_GPA + BOUNCE_SIZE, 1));
+	assert_null(dma_resolve(vp.win, BOUNCE_GPA + BOUNCE_SIZE - 8, 16));
+	assert_int_equal(dma_denied(vp.win), 4);
+}
+
+static void the_window_follows_the_bar_and_closes_with_decoding(void **state)
+{
+	(void)state;
+	place_bounce_bar(BOUNCE_GPA, true);
+	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
+	place_bounce_bar(BOUNCE_GPA + 0x100000, true);          /* moved */
+	assert_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
+	assert_ptr_equal(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16), vp.bounce);
+	place_bounce_bar(BOUNCE_GPA + 0x100000, false);         /* decoding off */
+	assert_null(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16));
+	assert_int_equal(bounce_maps, 0);
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_non_null(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16));
+	/* Sizing the BAR (all ones) closes it too. */
+	pci_cfg_write(&vp.pci, PCI_BAR0 + 8, 4, 0xffffffff);
+	pci_cfg_write(&vp.pci, PCI_BAR0 + 12, 4, 0xffffffff);
+	assert_null(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16));
+}
+
+static void a_reset_closes_the_strict_window(void **state)
+{
+	(void)state;
+	place_bounce_bar(BOUNCE_GPA, true);
+	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
+	assert_non_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
+	w(0x14, 1, 0);
+	assert_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
+}
+
+static void queues_outside_the_bounce_region_are_refused_in_strict_mode(void **state)
+{
+	(void)state;
+	place_bounce_bar(BOUNCE_GPA, true);
+	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
+	setup_queue(16);                                        /* rings in guest RAM */
+	assert_int_equal(r(0x1c, 2), 0);
+	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define S(f) cmocka_unit_test_setup_teardown(f, setup_strict, teardown)
 
 int main(void)
 {
@@ -291,6 +426,14 @@ int main(void)
 		T(a_function_that_is_not_bus_master_does_no_dma),
 		T(writing_zero_to_status_resets_the_device),
 		T(msix_vectors_beyond_the_table_read_back_as_no_vector),
+		T(off_mode_devices_have_no_bounce_bar_and_do_not_offer_bit_27),
+		S(strict_devices_present_a_swiotlb_capability_naming_bar2),
+		S(strict_devices_offer_swiotlb_access_platform_and_version_1),
+		S(strict_refuses_features_ok_when_the_driver_declines_swiotlb),
+		S(the_strict_window_is_the_bounce_region_alone),
+		S(the_window_follows_the_bar_and_closes_with_decoding),
+		S(a_reset_closes_the_strict_window),
+		S(queues_outside_the_bounce_region_are_refused_in_strict_mode),
 	};
 	return cmocka_run_group_tests_name("virtio_pci", tests, NULL, NULL);
 }
