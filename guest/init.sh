@@ -40,6 +40,7 @@ echo "AIRLOCK-KERNEL $(uname -r)"
 echo "AIRLOCK-TTY $(readlink /proc/$$/fd/0)"
 for d in /sys/bus/pci/devices/*; do
 	[ -e "$d/vendor" ] && echo "AIRLOCK-PCI ${d##*/} $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class")"
+	[ -e "$d/driver" ] && echo "AIRLOCK-PCIDRV ${d##*/} $(readlink "$d/driver" | sed 's|.*/||')"
 done
 if [ -x /usr/bin/lspci ]; then
 	/usr/bin/lspci -n 2>/dev/null | sed 's/^/AIRLOCK-LSPCI /'

@@ -1,11 +1,15 @@
 #!/bin/sh
 # Builds the airlock test guest's initramfs (busybox, guest/init.sh and the
 # kernel's virtio modules) and prints its path. Cached by the inputs' content.
-#   guest/mkinitramfs.sh [amd64|arm64] [KERNEL-DIR]
-# KERNEL-DIR is what scripts/guest-kernel.sh printed (root/lib/modules/...).
+#   guest/mkinitramfs.sh [amd64|arm64] [KERNEL-DIR] [GUEST-DRIVER.ko]
+# KERNEL-DIR is what scripts/guest-kernel.sh printed (root/lib/modules/...);
+# GUEST-DRIVER is the airlock driver (scripts/guest-module.sh), loaded after
+# virtio_pci_modern_dev and before virtio_pci so it binds the devices that
+# have a bounce region.
 set -eu
 arch=${1:-amd64}
 kdir=${2:-}
+avko=${3:-}
 # Loaded in this order by init.sh; those built into a kernel are absent.
 MODS="drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko
 drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko
@@ -30,7 +34,7 @@ fi
 # lspci (pciutils) for the guest, with its libraries, on amd64.
 lspci=
 [ "$arch" = amd64 ] && [ -x /usr/bin/lspci ] && lspci=/usr/bin/lspci
-key=$( (cat "$busybox" "$here/init.sh" "$0" $lspci; echo "$moddir") | sha256sum | cut -c1-16)
+key=$( (cat "$busybox" "$here/init.sh" "$0" $lspci $avko; echo "$moddir") | sha256sum | cut -c1-16)
 out=$cache/initramfs/guest-$arch-$key.cpio.gz
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
@@ -51,6 +55,10 @@ if [ ! -f "$out" ]; then
 		for m in $MODS; do
 			[ -f "$moddir/$m" ] && cp "$moddir/$m" "$tmp/lib/modules/"
 			[ -f "$moddir/$m" ] && echo "${m##*/}" >> "$tmp/lib/modules/order"
+			if [ -n "$avko" ] && [ "${m##*/}" = virtio_pci_modern_dev.ko ]; then
+				cp "$avko" "$tmp/lib/modules/airlock_virtio.ko"
+				echo airlock_virtio.ko >> "$tmp/lib/modules/order"
+			fi
 		done
 	fi
 	chmod 755 "$tmp/init" "$tmp/bin/busybox"

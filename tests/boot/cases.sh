@@ -95,6 +95,26 @@ want net && net_case
 # refuse FEATURES_OK, say why once, and the guest boots without them.
 run_case strictstock run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --isolation strict \
 	--bounce 16M --rng --disk "$L2DIR/diskB.img,ro" --cmdline "$CMD airlock.action=poweroff"
+# Strict isolation with the airlock guest driver: every device's DMA goes
+# through its bounce BAR; the same checks as above, and no DMA denied.
+strict_case() {
+	echo "@@CASE strict BEGIN"
+	unshare -n sh -c "tunctl -t tap0 >/dev/null && ip link set lo up &&
+		ip addr add 192.168.77.1/24 dev tap0 && ip link set tap0 up &&
+		timeout $BOOT_TIMEOUT $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz \
+			--mem 256M --isolation strict --bounce 16M --disk $L2DIR/diskC.img \
+			--disk $L2DIR/diskB.img,ro,bounce=4M --net tap=tap0,mac=52:54:00:12:34:57 --rng \
+			--log-level info --cmdline '$CMD airlock.test=blk,net airlock.action=poweroff'" \
+		</dev/null 2>&1
+	rc=$?
+	if dd if="$L2DIR/diskC.img" bs=512 skip=100 count=1 2>/dev/null | grep -q AIRLOCK-BLK-MARK; then
+		echo "@@HOST-SEES-WRITE yes"
+	else
+		echo "@@HOST-SEES-WRITE no"
+	fi
+	echo "@@CASE strict RC=$rc"
+}
+want strict && strict_case
 run_case locked run --kernel "$KERNEL" --disk "$L2DIR/diskB.img" --disk "$L2DIR/diskB.img"
 
 run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M

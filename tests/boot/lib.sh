@@ -13,6 +13,9 @@ guest_prepare() {
 	KVER=$(cat "$KDIR/version")
 	KERNEL=$KDIR/vmlinuz
 	GUEST_INITRD=$("$TOP/guest/mkinitramfs.sh" amd64 "$KDIR") || return 1
+	# The same guest with the airlock driver, for strict isolation.
+	GUEST_MODULE=$("$TOP/scripts/guest-module.sh" amd64 "$KDIR") || return 1
+	GUEST_INITRD_AV=$("$TOP/guest/mkinitramfs.sh" amd64 "$KDIR" "$GUEST_MODULE") || return 1
 }
 
 # Is /dev/kvm here usable at hardware speed? Some sandboxes offer a /dev/kvm

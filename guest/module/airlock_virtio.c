@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * airlock_virtio: a modern virtio-pci transport for devices that present a
+ * VIRTIO_PCI_CAP_SWIOTLB capability (cfg_type 10): a bounce region in one of
+ * their BARs that the device's DMA is confined to.
+ *
+ * It binds only such devices (others stay with virtio_pci), accepts
+ * VIRTIO_F_SWIOTLB (bit 27, outside the range the virtio core passes to a
+ * transport, so it is set here), maps the region write-back, and installs
+ * DMA ops on the PCI device that serve the rings (coherent allocations) and
+ * every buffer (streaming mappings, bounced by copying) from the region.
+ * Load it before virtio_pci.
+ */
+#include <linux/dma-map-ops.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci_modern.h>
+#include <linux/virtio_ring.h>
+#include <linux/delay.h>
+#include <linux/bitmap.h>
+#include <linux/scatterlist.h>
+
+#define VIRTIO_F_SWIOTLB		27
+#define VIRTIO_PCI_CAP_SWIOTLB		10
+#define AV_SLOT_SHIFT			11	/* 2 KiB slots */
+#define AV_SLOT				(1UL << AV_SLOT_SHIFT)
+#define AV_MAX_MAPPING			(256 * 1024)
+
+/* The bounce pool: a bitmap of 2 KiB slots over the region. */
+struct av_pool {
+	spinlock_t lock;
+	void *va;			/* write-back mapping of the region */
+	dma_addr_t bus;			/* == guest physical: identity-mapped PCI */
+	size_t size;
+	unsigned long nslots;
+	unsigned long *map;
+	phys_addr_t *orig;		/* streaming: where the data really lives */
+	size_t *len;			/* bytes mapped at a first slot */
+	unsigned long full;		/* mappings refused for lack of room */
+};
+
+struct av_dev {
+	struct virtio_device vdev;
+	struct virtio_pci_modern_device mdev;
+	struct pci_dev *pdev;
+	struct av_pool pool;
+	struct virtqueue **vqs;
+	unsigned int nvqs;
+	int irq;
+	int bounce_bar;
+};
+
+static struct av_dev *to_av(struct virtio_device *vdev)
+{
+	return container_of(vdev, struct av_dev, vdev);
+}
+
+static struct av_pool *dev_pool(struct device *dev)
+{
+	struct av_dev *av = pci_get_drvdata(to_pci_dev(dev));
+
+	return &av->pool;
+}
+
+/* --- the pool ------------------------------------------------------------ */
+
+static long pool_alloc(struct av_pool *p, size_t size, unsigned long align_slots)
+{
+	unsigned long n = DIV_ROUND_UP(size, AV_SLOT), flags, at;
+
+	spin_lock_irqsave(&p->lock, flags);
+	at = bitmap_find_next_zero_area(p->map, p->nslots, 0, n, align_slots - 1);
+	if (at >= p->nslots) {
+		p->full++;
+		spin_unlock_irqrestore(&p->lock, flags);
+		return -1;
+	}
+	bitmap_set(p->map, at, n);
+	p->len[at] = size;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return at;
+}
+
+static void pool_free(struct av_pool *p, unsigned long at)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->lock, flags);
+	bitmap_clear(p->map, at, DIV_ROUND_UP(p->len[at], AV_SLOT));
+	p->len[at] = 0;
+	p->orig[at] = 0;
+	spin_unlock_irqrestore(&p->lock, flags);
+}
+
+/* Slot of a bus address inside the pool, or -1. */
+static long pool_slot(struct av_pool *p, dma_addr_t addr)
+{
+	if (addr < p->bus || addr >= p->bus + p->size)
+		return -1;
+	return (addr - p->bus) >> AV_SLOT_SHIFT;
+}
+
+/* --- DMA ops: everything the device sees lives in the pool --------------- */
+
+static void *av_alloc(struct device *dev, size_t size, dma_addr_t *handle, gfp_t gfp,
+		      unsigned long attrs)
+{
+	struct av_pool *p = dev_pool(dev);
+	long at = pool_alloc(p, PAGE_ALIGN(size), PAGE_SIZE / AV_SLOT);
+	void *va;
+
+	if (at < 0)
+		return NULL;
+	va = p->va + (at << AV_SLOT_SHIFT);
+	memset(va, 0, size);
+	*handle = p->bus + (at << AV_SLOT_SHIFT);
+	return va;
+}
+
+static void av_free(struct device *dev, size_t size, void *va, dma_addr_t handle,
+		    unsigned long attrs)
+{
+	struct av_pool *p = dev_pool(dev);
+	long at = pool_slot(p, handle);
+
+	if (at >= 0)
+		pool_free(p, at);
+}
+
+static void bounce_copy(struct av_pool *p, unsigned long at, size_t off, size_t size, bool to_dev)
+{
+	void *pool_va = p->va + (at << AV_SLOT_SHIFT) + off;
+	void *orig_va = phys_to_virt(p->orig[at] + off);
+
+	if (to_dev)
+		memcpy(pool_va, orig_va, size);
+	else
+		memcpy(orig_va, pool_va, size);
+}
+
+static dma_addr_t av_map_page(struct device *dev, struct page *page, unsigned long offset,
+			      size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	struct av_pool *p = dev_pool(dev);
+	long at;
+
+	if (size > AV_MAX_MAPPING)
+		return DMA_MAPPING_ERROR;
+	at = pool_alloc(p, size, 1);
+	if (at < 0)
+		return DMA_MAPPING_ERROR;	/* back-pressure: the caller retries */
+	p->orig[at] = page_to_phys(page) + offset;
+	/* Zero what the device may write but will not fill, so old pool
+	 * contents (another request's data) never reach this buffer. */
+	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
+		bounce_copy(p, at, 0, size, true);
+	else
+		memset(p->va + (at << AV_SLOT_SHIFT), 0, size);
+	return p->bus + (at << AV_SLOT_SHIFT);
+}
+
+static void av_unmap_page(struct device *dev, dma_addr_t handle, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs)
+{
+	struct av_pool *p = dev_pool(dev);
+	long at = pool_slot(p, handle);
+
+	if (at < 0 || !p->len[at])
+		return;
+	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
+		bounce_copy(p, at, 0, size, false);
+	pool_free(p, at);
+}
+
+static void av_sync_for_cpu(struct device *dev, dma_addr_t handle, size_t size,
+			    enum dma_data_direction dir)
+{
+	struct av_pool *p = dev_pool(dev);
+	long at = pool_slot(p, handle);
+
+	if (at >= 0 && p->orig[at] && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
+		bounce_copy(p, at, 0, size, false);
+}
+
+static void av_sync_for_device(struct device *dev, dma_addr_t handle, size_t size,
+			       enum dma_data_direction dir)
+{
+	struct av_pool *p = dev_pool(dev);
+	long at = pool_slot(p, handle);
+
+	if (at >= 0 && p->orig[at] && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
+		bounce_copy(p, at, 0, size, true);
+}
+
+static int av_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		     enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i, j;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg->dma_address = av_map_page(dev, sg_page(sg), sg->offset, sg->length, dir, attrs);
+		if (sg->dma_address == DMA_MAPPING_ERROR) {
+			for_each_sg(sgl, sg, i, j)
+				av_unmap_page(dev, sg->dma_address, sg->length, dir, attrs);
+			return -ENOMEM;
+		}
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+}
+
+static void av_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		av_unmap_page(dev, sg->dma_address, sg_dma_len(sg), dir, attrs);
+}
+
+static size_t av_max_mapping_size(struct device *dev)
+{
+	return AV_MAX_MAPPING;
+}
+
+static int av_dma_supported(struct device *dev, u64 mask)
+{
+	return 1;
+}
+
+static const struct dma_map_ops av_dma_ops = {
+	.alloc = av_alloc,
+	.free = av_free,
+	.map_page = av_map_page,
+	.unmap_page = av_unmap_page,
+	.map_sg = av_map_sg,
+	.unmap_sg = av_unmap_sg,
+	.sync_single_for_cpu = av_sync_for_cpu,
+	.sync_single_for_device = av_sync_for_device,
+	.dma_supported = av_dma_supported,
+	.max_mapping_size = av_max_mapping_size,
+};
+
+/* --- virtio config ops ----------------------------------------------------- */
+
+static void av_get(struct virtio_device *vdev, unsigned int off, void *buf, unsigned int len)
+{
+	struct av_dev *av = to_av(vdev);
+	void __iomem *d = av->mdev.device + off;
+	u8 b; __le16 w; __le32 l;
+
+	switch (len) {
+	case 1: b = ioread8(d); memcpy(buf, &b, 1); break;
+	case 2: w = cpu_to_le16(ioread16(d)); memcpy(buf, &w, 2); break;
+	case 4: l = cpu_to_le32(ioread32(d)); memcpy(buf, &l, 4); break;
+	case 8:
+		l = cpu_to_le32(ioread32(d)); memcpy(buf, &l, 4);
+		l = cpu_to_le32(ioread32(d + 4)); memcpy(buf + 4, &l, 4);
+		break;
+	}
+}
+
+static void av_set(struct virtio_device *vdev, unsigned int off, const void *buf,
+		   unsigned int len)
+{
+	struct av_dev *av = to_av(vdev);
+	void __iomem *d = av->mdev.device + off;
+	u8 b; __le16 w; __le32 l;
+
+	switch (len) {
+	case 1: memcpy(&b, buf, 1); iowrite8(b, d); break;
+	case 2: memcpy(&w, buf, 2); iowrite16(le16_to_cpu(w), d); break;
+	case 4: memcpy(&l, buf, 4); iowrite32(le32_to_cpu(l), d); break;
+	case 8:
+		memcpy(&l, buf, 4); iowrite32(le32_to_cpu(l), d);
+		memcpy(&l, buf + 4, 4); iowrite32(le32_to_cpu(l), d + 4);
+		break;
+	}
+}
+
+static u32 av_generation(struct virtio_device *vdev)
+{
+	return vp_modern_generation(&to_av(vdev)->mdev);
+}
+
+static u8 av_get_status(struct virtio_device *vdev)
+{
+	return vp_modern_get_status(&to_av(vdev)->mdev);
+}
+
+static void av_set_status(struct virtio_device *vdev, u8 status)
+{
+	vp_modern_set_status(&to_av(vdev)->mdev, status);
+}
+
+static void av_reset(struct virtio_device *vdev)
+{
+	struct av_dev *av = to_av(vdev);
+
+	vp_modern_set_status(&av->mdev, 0);
+	while (vp_modern_get_status(&av->mdev))
+		msleep(1);
+	if (av->irq > 0)
+		synchronize_irq(av->irq);
+}
+
+static u64 av_get_features(struct virtio_device *vdev)
+{
+	return vp_modern_get_features(&to_av(vdev)->mdev);
+}
+
+static int av_finalize_features(struct virtio_device *vdev)
+{
+	struct av_dev *av = to_av(vdev);
+
+	vring_transport_features(vdev);
+	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1) ||
+	    !(vp_modern_get_features(&av->mdev) & BIT_ULL(VIRTIO_F_SWIOTLB)))
+		return -EINVAL;
+	/* The core keeps only transport bits 28..40; bit 27 is ours to set. */
+	__virtio_set_bit(vdev, VIRTIO_F_SWIOTLB);
+	vp_modern_set_features(&av->mdev, vdev->features);
+	return 0;
+}
+
+static bool av_notify(struct virtqueue *vq)
+{
+	iowrite16(vq->index, (void __iomem *)vq->priv);
+	return true;
+}
+
+static irqreturn_t av_interrupt(int irq, void *opaque)
+{
+	struct av_dev *av = opaque;
+	irqreturn_t ret = IRQ_NONE;
+	unsigned int i;
+
+	if (ioread8(av->mdev.isr) & 2) {
+		virtio_config_changed(&av->vdev);
+		ret = IRQ_HANDLED;
+	}
+	for (i = 0; i < av->nvqs; i++)
+		if (av->vqs[i] && vring_interrupt(irq, av->vqs[i]) == IRQ_HANDLED)
+			ret = IRQ_HANDLED;
+	return ret;
+}
+
+static void av_del_vqs(struct virtio_device *vdev)
+{
+	struct av_dev *av = to_av(vdev);
+	unsigned int i;
+
+	if (av->irq > 0) {
+		free_irq(av->irq, av);
+		av->irq = 0;
+		pci_free_irq_vectors(av->pdev);
+	}
+	for (i = 0; i < av->nvqs; i++) {
+		if (!av->vqs[i])
+			continue;
+		vp_modern_queue_vector(&av->mdev, i, VIRTIO_MSI_NO_VECTOR);
+		vring_del_virtqueue(av->vqs[i]);
+	}
+	kfree(av->vqs);
+	av->vqs = NULL;
+	av->nvqs = 0;
+}
+
+static int av_find_vqs(struct virtio_device *vdev, unsigned int nvqs, struct virtqueue *vqs[],
+		       vq_callback_t *callbacks[], const char * const names[], const bool *ctx,
+		       struct irq_affinity *desc)
+{
+	struct av_dev *av = to_av(vdev);
+	unsigned int i;
+	int err;
+
+	av->vqs = kcalloc(nvqs, sizeof(*av->vqs), GFP_KERNEL);
+	if (!av->vqs)
+		return -ENOMEM;
+	av->nvqs = nvqs;
+
+	/* One vector for the configuration and every queue. */
+	err = pci_alloc_irq_vectors(av->pdev, 1, 1, PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
+	if (err < 0)
+		goto fail;
+	av->irq = pci_irq_vector(av->pdev, 0);
+	err = request_irq(av->irq, av_interrupt, av->pdev->msix_enabled ? 0 : IRQF_SHARED,
+			  dev_name(&vdev->dev), av);
+	if (err) {
+		av->irq = 0;
+		pci_free_irq_vectors(av->pdev);
+		goto fail;
+	}
+	if (av->pdev->msix_enabled)
+		vp_modern_config_vector(&av->mdev, 0);
+
+	for (i = 0; i < nvqs; i++) {
+		struct virtqueue *vq;
+		u16 num;
+
+		vqs[i] = NULL;
+		if (!names[i])
+			continue;
+		num = vp_modern_get_queue_size(&av->mdev, i);
+		if (!num || vp_modern_get_queue_enable(&av->mdev, i)) {
+			err = -ENOENT;
+			goto fail;
+		}
+		vq = vring_create_virtqueue(i, num, SMP_CACHE_BYTES, vdev, true, true,
+					    ctx ? ctx[i] : false, av_notify, callbacks[i], names[i]);
+		if (!vq) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		av->vqs[i] = vq;
+		vqs[i] = vq;
+		vp_modern_set_queue_size(&av->mdev, i, virtqueue_get_vring_size(vq));
+		vp_modern_queue_address(&av->mdev, i, virtqueue_get_desc_addr(vq),
+					virtqueue_get_avail_addr(vq), virtqueue_get_used_addr(vq));
+		vq->priv = (void __force *)vp_modern_map_vq_notify(&av->mdev, i, NULL);
+		if (!vq->priv) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		if (av->pdev->msix_enabled &&
+		    vp_modern_queue_vector(&av->mdev, i, 0) == VIRTIO_MSI_NO_VECTOR) {
+			err = -EBUSY;
+			goto fail;
+		}
+	}
+	for (i = 0; i < nvqs; i++)
+		if (av->vqs[i])
+			vp_modern_set_queue_enable(&av->mdev, i, true);
+	return 0;
+fail:
+	av_del_vqs(vdev);
+	return err;
+}
+
+static void av_synchronize_cbs(struct virtio_device *vdev)
+{
+	struct av_dev *av = to_av(vdev);
+
+	if (av->irq > 0)
+		synchronize_irq(av->irq);
+}
+
+static const char *av_bus_name(struct virtio_device *vdev)
+{
+	return pci_name(to_av(vdev)->pdev);
+}
+
+static const struct virtio_config_ops av_config_ops = {
+	.get = av_get,
+	.set = av_set,
+	.generation = av_generation,
+	.get_status = av_get_status,
+	.set_status = av_set_status,
+	.reset = av_reset,
+	.find_vqs = av_find_vqs,
+	.del_vqs = av_del_vqs,
+	.synchronize_cbs = av_synchronize_cbs,
+	.get_features = av_get_features,
+	.finalize_features = av_finalize_features,
+	.bus_name = av_bus_name,
+};
+
+/* --- PCI ----------------------------------------------------------------- */
+
+/* Finds the cfg_type 10 capability: bar, offset and length of the region. */
+static int find_bounce_cap(struct pci_dev *pdev, int *bar, u32 *off, u32 *len)
+{
+	int pos;
+
+	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos > 0;
+	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
+		u8 type, b;
+
+		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, cfg_type), &type);
+		if (type != VIRTIO_PCI_CAP_SWIOTLB)
+			continue;
+		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, bar), &b);
+		pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, offset), off);
+		pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, length), len);
+		*bar = b;
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static void pool_destroy(struct av_pool *p)
+{
+	bitmap_free(p->map);
+	kvfree(p->orig);
+	kvfree(p->len);
+	if (p->va)
+		memunmap(p->va);
+}
+
+static void av_release(struct device *dev)
+{
+	struct virtio_device *vdev = dev_to_virtio(dev);
+
+	kfree(to_av(vdev));
+}
+
+static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct av_dev *av;
+	u32 off, len;
+	int bar, err;
+
+	if (pdev->device < 0x1040 || pdev->device > 0x107f)
+		return -ENODEV;
+	if (find_bounce_cap(pdev, &bar, &off, &len))
+		return -ENODEV;		/* not ours: virtio_pci takes it */
+	if (bar >= PCI_STD_NUM_BARS || !len || off + (u64)len > pci_resource_len(pdev, bar) ||
+	    !(pci_resource_flags(pdev, bar) & IORESOURCE_MEM)) {
+		dev_err(&pdev->dev, "bad bounce region: BAR %d offset %#x length %#x\n", bar, off, len);
+		return -EINVAL;
+	}
+	av = kzalloc(sizeof(*av), GFP_KERNEL);
+	if (!av)
+		return -ENOMEM;
+	av->pdev = pdev;
+	av->bounce_bar = bar;
+	pci_set_drvdata(pdev, av);
+
+	err = pci_enable_device(pdev);
+	if (err)
+		goto err_free;
+	err = pci_request_region(pdev, bar, "airlock-bounce");
+	if (err)
+		goto err_disable;
+	/* Write-back, not uncached: every bounce copy runs through here. */
+	av->pool.va = memremap(pci_resource_start(pdev, bar) + off, len, MEMREMAP_WB);
+	if (!av->pool.va) {
+		err = -ENOMEM;
+		goto err_region;
+	}
+	spin_lock_init(&av->pool.lock);
+	av->pool.bus = pci_resource_start(pdev, bar) + off;
+	av->pool.size = len;
+	av->pool.nslots = len >> AV_SLOT_SHIFT;
+	av->pool.map = bitmap_zalloc(av->pool.nslots, GFP_KERNEL);
+	av->pool.orig = kvcalloc(av->pool.nslots, sizeof(phys_addr_t), GFP_KERNEL);
+	av->pool.len = kvcalloc(av->pool.nslots, sizeof(size_t), GFP_KERNEL);
+	if (!av->pool.map || !av->pool.orig || !av->pool.len) {
+		err = -ENOMEM;
+		goto err_pool;
+	}
+	/* Before any virtqueue exists: rings come from the pool too. */
+	set_dma_ops(&pdev->dev, &av_dma_ops);
+	pci_set_master(pdev);
+
+	av->mdev.pci_dev = pdev;
+	err = vp_modern_probe(&av->mdev);
+	if (err)
+		goto err_ops;
+	av->vdev.id = av->mdev.id;
+	av->vdev.config = &av_config_ops;
+	av->vdev.dev.parent = &pdev->dev;
+	av->vdev.dev.release = av_release;
+	dev_info(&pdev->dev, "bounce region %zu KiB at %pa (BAR %d)\n", av->pool.size >> 10,
+		 &av->pool.bus, bar);
+	err = register_virtio_device(&av->vdev);
+	if (err) {
+		vp_modern_remove(&av->mdev);
+		set_dma_ops(&pdev->dev, NULL);
+		pool_destroy(&av->pool);
+		pci_release_region(pdev, bar);
+		pci_disable_device(pdev);
+		pci_set_drvdata(pdev, NULL);
+		put_device(&av->vdev.dev);	/* frees av */
+		return err;
+	}
+	return 0;
+err_ops:
+	set_dma_ops(&pdev->dev, NULL);
+err_pool:
+	pool_destroy(&av->pool);
+err_region:
+	pci_release_region(pdev, bar);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	kfree(av);
+	return err;
+}
+
+static void av_remove(struct pci_dev *pdev)
+{
+	struct av_dev *av = pci_get_drvdata(pdev);
+
+	/* Hold av until we are done: unregistering may drop the last ref. */
+	get_device(&av->vdev.dev);
+	unregister_virtio_device(&av->vdev);
+	vp_modern_remove(&av->mdev);
+	set_dma_ops(&pdev->dev, NULL);
+	if (av->pool.full)
+		dev_info(&pdev->dev, "bounce pool was full %lu times\n", av->pool.full);
+	pool_destroy(&av->pool);
+	pci_release_region(pdev, av->bounce_bar);
+	pci_disable_device(pdev);
+	pci_set_drvdata(pdev, NULL);
+	put_device(&av->vdev.dev);
+}
+
+static const struct pci_device_id av_ids[] = {
+	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, PCI_ANY_ID) },
+	{ 0 }
+};
+MODULE_DEVICE_TABLE(pci, av_ids);
+
+static struct pci_driver av_driver = {
+	.name = "airlock_virtio",
+	.id_table = av_ids,
+	.probe = av_probe,
+	.remove = av_remove,
+};
+module_pci_driver(av_driver);
+
+MODULE_DESCRIPTION("virtio-pci transport for devices confined to a bounce BAR (VIRTIO_F_SWIOTLB)");
+MODULE_LICENSE("GPL");
