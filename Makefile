@@ -17,7 +17,7 @@ LIB_OBJS  := $(filter-out $(BUILD)/vmm/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-boot demo install clean bench
+.PHONY: all deps check check-unit check-boot demo install clean bench guest
 all: airlock
 
 airlock: $(BUILD)/airlock
@@ -39,6 +39,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libairlock.a
 
 deps:
 	@scripts/deps.sh
+
+# The guest driver for Debian 12's stock amd64 kernel (installs its headers).
+guest:
+	@scripts/guest-module.sh amd64 "$$(scripts/guest-kernel.sh amd64)"
 
 # Unit tests: fast, no KVM, no network.
 check-unit: $(UNIT_BINS)

@@ -17,7 +17,7 @@ static const char *const fault_names[VQ_NR_FAULTS] = {
 	[VQ_INDIRECT_NEXT] = "indirect descriptor with NEXT set",
 	[VQ_INDIRECT_OFF] = "indirect descriptor not negotiated",
 	[VQ_ORDER] = "readable buffer after a writable one",
-	[VQ_DMA] = "ring address outside the DMA window",
+	[VQ_DMA] = "a ring, table or buffer address outside the DMA window",
 };
 
 const char *virtq_fault_name(enum virtq_fault f)

@@ -9,9 +9,16 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 
 # Kernel modules shipped in the initramfs, in dependency order.
+# Parameters given on the command line as module.param=value are passed on.
 if [ -f /lib/modules/order ]; then
 	for m in $(cat /lib/modules/order); do
-		insmod "/lib/modules/$m" 2>/dev/null
+		name=$(echo "${m%.ko}" | tr - _)
+		params=
+		for arg in $(cat /proc/cmdline); do
+			case $arg in "$name".*=*) params="$params ${arg#"$name".}" ;; esac
+		done
+		# shellcheck disable=SC2086
+		insmod "/lib/modules/$m" $params 2>/dev/null
 	done
 fi
 
@@ -81,6 +88,21 @@ case ",$tests," in *,net,*)
 	else
 		echo "AIRLOCK-PING failed"
 	fi
+	;;
+esac
+
+# airlock.test=hostile (strict isolation, airlock driver with test_hooks=1):
+# post requests whose buffers lie in ordinary RAM on the first disk and on
+# the rng, then show that the second disk still works (direct I/O).
+case ",$tests," in *,hostile,*)
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/airlock_hostile" ] || continue
+		dev=$(cat "$d/device")
+		[ "$dev" = 0x1042 ] && [ "${d##*/}" != 0000:00:01.0 ] && continue
+		echo ram > "$d/airlock_hostile"
+		echo "AIRLOCK-HOSTILE ${d##*/} $dev $(cat "$d/airlock_hostile")"
+	done
+	echo "AIRLOCK-AFTER vdb $(dd if=/dev/vdb bs=64k iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
 	;;
 esac
 

@@ -276,6 +276,7 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 	cfg->cpus = 1;
 	cfg->log_level = LOG_WARN;
 	cfg->bounce_size = CFG_DEFAULT_BOUNCE;
+	cfg->strict = 1;
 	err[0] = '\0';
 
 	if (argc < 2)
@@ -346,7 +347,7 @@ void cli_usage(void)
 	       "                       virtio console (hvc0; use console=hvc0)  [serial]\n"
 	       "  --isolation strict|off  strict: each device reaches only its bounce BAR\n"
 	       "                       (VIRTIO_F_SWIOTLB; needs the airlock guest driver);\n"
-	       "                       off: devices reach all guest RAM  [off]\n"
+	       "                       off: devices reach all guest RAM  [strict]\n"
 	       "  --bounce SIZE        bounce region per device in strict mode  [64M]\n"
 	       "\n"
 	       "Console: the guest's ttyS0 is this terminal. Type Ctrl-A x to quit,\n"

@@ -25,12 +25,18 @@
 #include <linux/delay.h>
 #include <linux/bitmap.h>
 #include <linux/scatterlist.h>
+#include <linux/virtio_ids.h>
+#include <uapi/linux/virtio_ring.h>
 
 #define VIRTIO_F_SWIOTLB		27
 #define VIRTIO_PCI_CAP_SWIOTLB		10
 #define AV_SLOT_SHIFT			11	/* 2 KiB slots */
 #define AV_SLOT				(1UL << AV_SLOT_SHIFT)
 #define AV_MAX_MAPPING			(256 * 1024)
+
+static bool test_hooks;
+module_param(test_hooks, bool, 0444);
+MODULE_PARM_DESC(test_hooks, "add the airlock_hostile sysfs file (isolation tests only)");
 
 /* The bounce pool: a bitmap of 2 KiB slots over the region. */
 struct av_pool {
@@ -473,6 +479,110 @@ static const struct virtio_config_ops av_config_ops = {
 	.bus_name = av_bus_name,
 };
 
+/* --- test hook: a hostile request ---------------------------------------- */
+
+/*
+ * Writing to /sys/bus/pci/devices/.../airlock_hostile posts, behind the
+ * virtio core's back, one request on queue 0 whose buffer lies in ordinary
+ * guest RAM (a canary page), as a compromised or buggy driver might. The
+ * device must refuse it: the canary must not change (rng would write
+ * random bytes into it) and its contents must never leave the guest (blk
+ * would write them to the disk image). Reading the file says whether the
+ * canary is intact. The queue is dead afterwards, as a hostile ring
+ * deserves; other devices are unaffected.
+ */
+#define AV_CANARY "AIRLOCK-CANARY-0123456789abcdef"
+
+struct av_hostile {
+	u8 *page;
+	bool posted;
+};
+static struct av_hostile hostile[32];
+
+static bool canary_intact(const u8 *page)
+{
+	size_t i;
+
+	for (i = 0; i + sizeof(AV_CANARY) - 1 <= PAGE_SIZE; i += sizeof(AV_CANARY) - 1)
+		if (memcmp(page + i, AV_CANARY, sizeof(AV_CANARY) - 1))
+			return false;
+	return true;
+}
+
+static ssize_t airlock_hostile_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct av_hostile *h = &hostile[PCI_SLOT(to_pci_dev(dev)->devfn)];
+
+	if (!h->posted)
+		return sysfs_emit(buf, "idle\n");
+	return sysfs_emit(buf, "%s\n", canary_intact(h->page) ? "canary-intact" : "canary-modified");
+}
+
+static ssize_t airlock_hostile_store(struct device *dev, struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+	struct av_dev *av = pci_get_drvdata(pdev);
+	struct av_hostile *h = &hostile[PCI_SLOT(pdev->devfn)];
+	struct virtqueue *vq;
+	struct vring_desc *desc;
+	__virtio16 *avail;
+	dma_addr_t hdr_dma;
+	u8 *hdr;
+	unsigned int num, n = 0, i;
+	u16 idx;
+
+	if (!av || !av->vqs || !av->vqs[0] || h->posted)
+		return -EBUSY;
+	vq = av->vqs[0];
+	num = virtqueue_get_vring_size(vq);
+	h->page = (u8 *)__get_free_page(GFP_KERNEL);
+	if (!h->page)
+		return -ENOMEM;
+	for (i = 0; i + sizeof(AV_CANARY) - 1 <= PAGE_SIZE; i += sizeof(AV_CANARY) - 1)
+		memcpy(h->page + i, AV_CANARY, sizeof(AV_CANARY) - 1);
+	desc = av->pool.va + (virtqueue_get_desc_addr(vq) - av->pool.bus);
+	avail = av->pool.va + (virtqueue_get_avail_addr(vq) - av->pool.bus);
+	/* Descriptors from the end of the table, which the core fills last. */
+	if (av->vdev.id.device == VIRTIO_ID_BLOCK) {
+		/* OUT of sector 0: header and status in the pool, data the canary. */
+		hdr = dma_alloc_coherent(&pdev->dev, 64, &hdr_dma, GFP_KERNEL);
+		if (!hdr)
+			return -ENOMEM;
+		memset(hdr, 0, 64);
+		hdr[0] = 1;					/* VIRTIO_BLK_T_OUT */
+		desc[num - 3].addr = cpu_to_virtio64(&av->vdev, hdr_dma);
+		desc[num - 3].len = cpu_to_virtio32(&av->vdev, 16);
+		desc[num - 3].flags = cpu_to_virtio16(&av->vdev, VRING_DESC_F_NEXT);
+		desc[num - 3].next = cpu_to_virtio16(&av->vdev, num - 2);
+		desc[num - 2].addr = cpu_to_virtio64(&av->vdev, virt_to_phys(h->page));
+		desc[num - 2].len = cpu_to_virtio32(&av->vdev, 512);
+		desc[num - 2].flags = cpu_to_virtio16(&av->vdev, VRING_DESC_F_NEXT);
+		desc[num - 2].next = cpu_to_virtio16(&av->vdev, num - 1);
+		desc[num - 1].addr = cpu_to_virtio64(&av->vdev, hdr_dma + 32);
+		desc[num - 1].len = cpu_to_virtio32(&av->vdev, 1);
+		desc[num - 1].flags = cpu_to_virtio16(&av->vdev, VRING_DESC_F_WRITE);
+		n = num - 3;
+	} else {
+		/* One device-writable buffer in the middle of the canary page. */
+		desc[num - 1].addr = cpu_to_virtio64(&av->vdev, virt_to_phys(h->page) + 2048);
+		desc[num - 1].len = cpu_to_virtio32(&av->vdev, 64);
+		desc[num - 1].flags = cpu_to_virtio16(&av->vdev, VRING_DESC_F_WRITE);
+		n = num - 1;
+	}
+	idx = virtio16_to_cpu(&av->vdev, avail[1]);
+	avail[2 + idx % num] = cpu_to_virtio16(&av->vdev, n);
+	virtio_wmb(true);
+	avail[1] = cpu_to_virtio16(&av->vdev, idx + 1);
+	virtio_mb(true);
+	h->posted = true;
+	iowrite16(0, (void __iomem *)vq->priv);
+	msleep(200);
+	dev_warn(&pdev->dev, "test hook: posted a request with a buffer in guest RAM\n");
+	return count;
+}
+static DEVICE_ATTR_RW(airlock_hostile);
+
 /* --- PCI ----------------------------------------------------------------- */
 
 /* Finds the cfg_type 10 capability: bar, offset and length of the region. */
@@ -572,6 +682,8 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev_info(&pdev->dev, "bounce region %zu KiB at %pa (BAR %d)\n", av->pool.size >> 10,
 		 &av->pool.bus, bar);
 	err = register_virtio_device(&av->vdev);
+	if (!err && test_hooks && device_create_file(&pdev->dev, &dev_attr_airlock_hostile))
+		dev_warn(&pdev->dev, "cannot add the test hook\n");
 	if (err) {
 		vp_modern_remove(&av->mdev);
 		set_dma_ops(&pdev->dev, NULL);
@@ -600,6 +712,8 @@ static void av_remove(struct pci_dev *pdev)
 {
 	struct av_dev *av = pci_get_drvdata(pdev);
 
+	if (test_hooks)
+		device_remove_file(&pdev->dev, &dev_attr_airlock_hostile);
 	/* Hold av until we are done: unregistering may drop the last ref. */
 	get_device(&av->vdev.dev);
 	unregister_virtio_device(&av->vdev);

@@ -28,7 +28,7 @@ run_case cpus2 run --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--cmdline "$CMD airlock.action=poweroff"
 run_case reboot run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
 	--cmdline "$CMD airlock.action=reboot"
-run_case rng run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --rng --log-level info \
+run_case rng run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --isolation off --rng --log-level info \
 	--cmdline "$CMD airlock.action=poweroff"
 run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \
 	--cmdline "$CMD airlock.action=poweroff"
@@ -61,14 +61,14 @@ cat /tmp/al-out
 echo "@@CASE $name RC=$rc"
 }
 want stdin && shell_case stdin "" "$CMD"
-want hvc && shell_case hvc "--console virtio" "console=ttyS0 console=hvc0 quiet panic=-1"
+want hvc && shell_case hvc "--console virtio --isolation off" "console=ttyS0 console=hvc0 quiet panic=-1"
 
 # Two disks: a writable one (the host checks the guest's write after
 # power-off) and a read-only one whose size is not a multiple of 512.
 blk_case() {
 	echo "@@CASE blk BEGIN"
 	timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
-		--disk "$L2DIR/diskA.img" --disk "$L2DIR/diskB.img,ro" --log-level info \
+		--isolation off --disk "$L2DIR/diskA.img" --disk "$L2DIR/diskB.img,ro" --log-level info \
 		--cmdline "$CMD airlock.test=blk airlock.action=poweroff" </dev/null 2>&1
 	rc=$?
 	if dd if="$L2DIR/diskA.img" bs=512 skip=100 count=1 2>/dev/null | grep -q AIRLOCK-BLK-MARK; then
@@ -86,14 +86,14 @@ net_case() {
 	unshare -n sh -c "tunctl -t tap0 >/dev/null && ip link set lo up &&
 		ip addr add 192.168.77.1/24 dev tap0 && ip link set tap0 up &&
 		timeout $BOOT_TIMEOUT $AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 192M \
-			--net tap=tap0,mac=52:54:00:12:34:56 --log-level info \
+			--isolation off --net tap=tap0,mac=52:54:00:12:34:56 --log-level info \
 			--cmdline '$CMD airlock.test=net airlock.action=poweroff'" </dev/null 2>&1
 	echo "@@CASE net RC=$?"
 }
 want net && net_case
 # Strict isolation with a stock guest (no airlock driver): the devices
 # refuse FEATURES_OK, say why once, and the guest boots without them.
-run_case strictstock run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --isolation strict \
+run_case strictstock run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
 	--bounce 16M --rng --disk "$L2DIR/diskB.img,ro" --cmdline "$CMD airlock.action=poweroff"
 # Strict isolation with the airlock guest driver: every device's DMA goes
 # through its bounce BAR; the same checks as above, and no DMA denied.
@@ -102,7 +102,7 @@ strict_case() {
 	unshare -n sh -c "tunctl -t tap0 >/dev/null && ip link set lo up &&
 		ip addr add 192.168.77.1/24 dev tap0 && ip link set tap0 up &&
 		timeout $BOOT_TIMEOUT $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz \
-			--mem 256M --isolation strict --bounce 16M --disk $L2DIR/diskC.img \
+			--mem 256M --bounce 16M --disk $L2DIR/diskC.img \
 			--disk $L2DIR/diskB.img,ro,bounce=4M --net tap=tap0,mac=52:54:00:12:34:57 --rng \
 			--log-level info --cmdline '$CMD airlock.test=blk,net airlock.action=poweroff'" \
 		</dev/null 2>&1
@@ -115,6 +115,24 @@ strict_case() {
 	echo "@@CASE strict RC=$rc"
 }
 want strict && strict_case
+# Hostile driver: requests with buffers in guest RAM (a canary page) on one
+# disk and on the rng. The devices refuse and count them, the canary is
+# untouched and never reaches the disk image, the other disk keeps working.
+hostile_case() {
+	echo "@@CASE hostile BEGIN"
+	timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" \
+		--mem 256M --bounce 16M --disk "$L2DIR/diskD.img" --disk "$L2DIR/diskB.img,ro" --rng \
+		--cmdline "$CMD airlock_virtio.test_hooks=1 airlock.test=hostile airlock.action=poweroff" \
+		</dev/null 2>&1
+	rc=$?
+	if grep -q AIRLOCK-CANARY "$L2DIR/diskD.img"; then
+		echo "@@CANARY-IN-IMAGE yes"
+	else
+		echo "@@CANARY-IN-IMAGE no"
+	fi
+	echo "@@CASE hostile RC=$rc"
+}
+want hostile && hostile_case
 run_case locked run --kernel "$KERNEL" --disk "$L2DIR/diskB.img" --disk "$L2DIR/diskB.img"
 
 run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M

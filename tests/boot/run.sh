@@ -18,11 +18,12 @@ cp "$TOP/tests/boot/mkfake-bzimage.sh" "$work/"
 head -c 4M /dev/urandom > "$work/diskA.img"
 head -c $((1024 * 1024 + 100)) /dev/urandom > "$work/diskB.img"
 cp "$work/diskA.img" "$work/diskC.img"     # for the strict-isolation case
+cp "$work/diskA.img" "$work/diskD.img"     # for the hostile-driver case
 cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
 
-ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
 mode=${AIRLOCK_BOOT_MODE:-auto}
 if [ "$mode" = auto ]; then
 	if kvm_is_fast; then mode=direct; else mode=nested; fi
@@ -43,7 +44,7 @@ nested)
 		echo "$todo" > "$work/cases.list"
 		cpio=$(l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
-			"$work/initrd-av.gz")
+			"$work/diskD.img" "$work/initrd-av.gz")
 		l1_run "$cpio" "$raw.ts"
 		rm -f "$cpio"
 		cut -d' ' -f2- "$raw.ts" >> "$raw"
@@ -135,7 +136,7 @@ expect strictstock 0 "AIRLOCK-GUEST-UP" "virtio-rng (00:0[0-9].0): driver declin
 	"virtio-blk (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB: load the airlock guest driver, or run with --isolation off" \
 	"^AIRLOCK-LSPCI 00:0[0-9].0 00ff: 1af4:1044" &&
 	expect_not strictstock "^AIRLOCK-VIRTIO .* virtio_" &&
-	ok "--isolation strict, stock guest: each device refuses FEATURES_OK once with the reason, the guest boots without them"
+	ok "strict isolation (the default), stock guest: each device refuses FEATURES_OK once with the reason, the guest boots without them"
 expect strict 0 "^AIRLOCK-PCIDRV 0000:00:01.0 airlock_virtio" "^AIRLOCK-PCIDRV 0000:00:04.0 airlock_virtio" \
 	"^AIRLOCK-VIRTIO virtio0 0x0002 virtio_blk" &&
 	ok "strict: the airlock guest driver binds every device that has a bounce BAR (stock virtio_blk/net/rng on top)"
@@ -148,6 +149,16 @@ expect strict 0 "^AIRLOCK-HWRNG virtio_rng.0 64" && ok "strict: virtio-rng throu
 expect strict 0 "virtio-blk: [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials" &&
 	expect_not strict "DMA denials.*[1-9][0-9]* DMA denials\|[1-9][0-9]* DMA denials" &&
 	ok "strict: no device was refused a single DMA access"
+expect hostile 0 "^AIRLOCK-HOSTILE 0000:00:01.0 0x1042 canary-intact" \
+	"^AIRLOCK-HOSTILE 0000:00:03.0 0x1044 canary-intact" "^@@CANARY-IN-IMAGE no" &&
+	ok "hostile driver: buffers in guest RAM are refused; the canary is neither written (rng) nor copied out (blk)"
+expect hostile 0 "virtio-blk (00:01.0): queue 0 refused: .*outside the DMA window" \
+	"virtio-rng (00:03.0): queue 0 refused" \
+	"virtio-blk: [0-9]* requests, 1 ring refusals, [1-9][0-9]* DMA denials" \
+	"virtio-rng: [0-9]* requests, 1 ring refusals, [1-9][0-9]* DMA denials" &&
+	ok "hostile driver: each refusal is reported once and counted per device (ring refusals, DMA denials)"
+expect hostile 0 "^AIRLOCK-AFTER vdb $sha_b" "AIRLOCK-ACTION poweroff" &&
+	ok "hostile driver: airlock keeps running and the other disk still works"
 expect locked 1 "is in use: locked" && ok "a disk image already open for writing is refused (OFD lock), status 1"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"

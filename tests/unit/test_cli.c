@@ -99,6 +99,8 @@ static void options_also_take_the_equals_form_and_have_defaults(void **state)
 	assert_int_equal(cfg.mem_size, CFG_DEFAULT_MEM);
 	assert_int_equal(cfg.cpus, 1);
 	assert_int_equal(cfg.log_level, LOG_WARN);
+	assert_int_equal(cfg.strict, 1);               /* isolation is on by default */
+	assert_int_equal(cfg.bounce_size, 64 << 20);
 }
 
 static void help_and_version_are_recognised(void **state)
@@ -167,6 +169,37 @@ static void zero_or_too_many_cpus_are_errors(void **state)
 	assert_int_equal(PARSE("run", "--kernel", kernel, "--cpus", "64"), CLI_RUN);
 }
 
+static void isolation_and_bounce_sizes_are_checked(void **state)
+{
+	char disk[300];
+
+	(void)state;
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--isolation", "off"), CLI_RUN);
+	assert_int_equal(cfg.strict, 0);
+	EXPECT_ERROR("--isolation: 'loose'", "run", "--kernel", kernel, "--isolation", "loose");
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--bounce", "16M"), CLI_RUN);
+	assert_int_equal(cfg.bounce_size, 16 << 20);
+	EXPECT_ERROR("--bounce: '3M'", "run", "--kernel", kernel, "--bounce", "3M");
+	EXPECT_ERROR("--bounce: '2G'", "run", "--kernel", kernel, "--bounce", "2G");
+	EXPECT_ERROR("--bounce: '1K'", "run", "--kernel", kernel, "--bounce", "1K");
+	snprintf(disk, sizeof(disk), "%s,ro,bounce=8M", kernel);
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--disk", disk), CLI_RUN);
+	assert_int_equal(cfg.disks[0].bounce, 8 << 20);
+	assert_int_equal(cfg.disks[0].ro, 1);
+	snprintf(disk, sizeof(disk), "%s,bounce=5M", kernel);
+	EXPECT_ERROR("bounce=5M", "run", "--kernel", kernel, "--disk", disk);
+	snprintf(disk, sizeof(disk), "%s,rw", kernel);
+	EXPECT_ERROR("unknown option 'rw'", "run", "--kernel", kernel, "--disk", disk);
+	EXPECT_ERROR("tap=NAME is required", "run", "--kernel", kernel, "--net", "mac=52:54:00:00:00:01");
+	EXPECT_ERROR("not a unicast MAC", "run", "--kernel", kernel, "--net", "tap=t0,mac=01:00:00:00:00:01");
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--net", "tap=t0,mac=52:54:00:00:00:01,bounce=1M"),
+			 CLI_RUN);
+	assert_int_equal(cfg.nnets, 1);
+	assert_int_equal(cfg.nets[0].bounce, 1 << 20);
+	EXPECT_ERROR("--console: 'vga'", "run", "--kernel", kernel, "--console", "vga");
+	EXPECT_ERROR("--rng takes no value", "run", "--kernel", kernel, "--rng=1");
+}
+
 static void an_unknown_log_level_is_an_error(void **state)
 {
 	(void)state;
@@ -188,6 +221,7 @@ int main(void)
 		cmocka_unit_test(bad_memory_sizes_are_errors),
 		cmocka_unit_test(zero_or_too_many_cpus_are_errors),
 		cmocka_unit_test(an_unknown_log_level_is_an_error),
+		cmocka_unit_test(isolation_and_bounce_sizes_are_checked),
 	};
 	return cmocka_run_group_tests_name("cli", tests, make_kernel, remove_kernel);
 }
