@@ -7,11 +7,14 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/boot/lib.sh"
 
 guest_prepare
-args="run --kernel \$KERNEL --initrd \$INITRD --cpus 2 --mem 256M"
-cmd="console=ttyS0 quiet panic=-1 airlock.action=${DEMO_ACTION:-poweroff}"
+# Strict isolation (the default): the guest initramfs carries the airlock
+# driver, and the disk and rng reach nothing but their bounce BARs.
+args="run --kernel \$KERNEL --initrd \$L2DIR/initrd-av.gz --cpus 2 --mem 256M --disk /tmp/demo.img --rng --log-level info"
+cmd="console=ttyS0 quiet panic=-1 airlock.test=blk airlock.action=${DEMO_ACTION:-poweroff}"
 script=$(mktemp /tmp/airlock-demo.XXXXXX)
 trap 'rm -f "$script"' EXIT
 cat > "$script" <<SCRIPT
+dd if=/dev/urandom of=/tmp/demo.img bs=1M count=4 2>/dev/null
 echo "+ airlock $args --cmdline '$cmd'"
 \$AIRLOCK $args --cmdline "$cmd"
 echo "airlock exited with status \$?"
@@ -20,11 +23,16 @@ SCRIPT
 make -s -C "$TOP" build/tools/kvm-probe >/dev/null
 if kvm_is_fast; then
 	echo "demo: booting directly on /dev/kvm"
-	AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD sh "$script"
+	d=$(mktemp -d)
+	cp "$GUEST_INITRD_AV" "$d/initrd-av.gz"
+	AIRLOCK=$TOP/airlock KERNEL=$KERNEL L2DIR=$d sh "$script"
+	rm -rf "$d"
 else
 	echo "demo: /dev/kvm missing or slow here; booting inside an emulated KVM host (about a minute)"
 	make -s -C "$TOP" STATIC=1 build/x86_64-static/airlock
-	cpio=$(l1_build "$script")
+	cp "$GUEST_INITRD_AV" "/tmp/initrd-av.gz"
+	cpio=$(l1_build "$script" /tmp/initrd-av.gz)
+	rm -f /tmp/initrd-av.gz
 	log=$(mktemp /tmp/airlock-demo-log.XXXXXX)
 	l1_run "$cpio" "$log" &
 	tail -n +1 -f --pid=$! "$log" | cut -d' ' -f2- | tr -d '\r' |

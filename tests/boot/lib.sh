@@ -101,7 +101,8 @@ bench_rounds() {
 			continue
 		fi
 		for try in 1 2; do
-			cpio=$(L1_EXTRA_ROOT=$work/root l1_build "$work/round.sh")
+			# shellcheck disable=SC2086
+			cpio=$(L1_EXTRA_ROOT=$work/root l1_build "$work/round.sh" ${BENCH_FILES:-})
 			l1_run "$cpio" "$work/round.log"
 			rm -f "$cpio"
 			if grep -q '@@L1 DONE' "$work/round.log"; then
