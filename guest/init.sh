@@ -70,7 +70,9 @@ case ",$tests," in *,blk,*)
 		sync
 		echo "AIRLOCK-WROTE vda"
 	fi
-	if printf 'x' | dd of=/dev/vdb bs=512 seek=1 conv=notrunc,fsync 2>/dev/null; then
+	if [ ! -b /dev/vdb ]; then
+		:
+	elif printf 'x' | dd of=/dev/vdb bs=512 seek=1 conv=notrunc,fsync 2>/dev/null; then
 		echo "AIRLOCK-RO-WRITE accepted"
 	else
 		echo "AIRLOCK-RO-WRITE refused"
