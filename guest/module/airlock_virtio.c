@@ -156,7 +156,7 @@ static dma_addr_t av_map_page(struct device *dev, struct page *page, unsigned lo
 	struct av_pool *p = dev_pool(dev);
 	long at;
 
-	if (size > AV_MAX_MAPPING)
+	if (size > max_mapping(p))
 		return DMA_MAPPING_ERROR;
 	at = pool_alloc(p, size, 1);
 	if (at < 0)
@@ -232,9 +232,16 @@ static void av_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		av_unmap_page(dev, sg->dma_address, sg_dma_len(sg), dir, attrs);
 }
 
+/* A quarter of the pool at most, so that a mapping always fits once others
+ * are done (a larger one could never succeed and would be retried forever). */
+static size_t max_mapping(struct av_pool *p)
+{
+	return min_t(size_t, AV_MAX_MAPPING, p->size / 4);
+}
+
 static size_t av_max_mapping_size(struct device *dev)
 {
-	return AV_MAX_MAPPING;
+	return max_mapping(dev_pool(dev));
 }
 
 static int av_dma_supported(struct device *dev, u64 mask)

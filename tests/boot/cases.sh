@@ -133,6 +133,9 @@ hostile_case() {
 	echo "@@CASE hostile RC=$rc"
 }
 want hostile && hostile_case
+run_case lifecycle run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 256M \
+	--disk "$L2DIR/diskE.img,ro,bounce=64K" --rng --log-level info \
+	--cmdline "$CMD airlock.test=lifecycle airlock.action=poweroff"
 run_case locked run --kernel "$KERNEL" --disk "$L2DIR/diskB.img" --disk "$L2DIR/diskB.img"
 
 run_case badkernel run --kernel "$L2DIR/notakernel" --mem 128M

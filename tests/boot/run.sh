@@ -19,11 +19,13 @@ head -c 4M /dev/urandom > "$work/diskA.img"
 head -c $((1024 * 1024 + 100)) /dev/urandom > "$work/diskB.img"
 cp "$work/diskA.img" "$work/diskC.img"     # for the strict-isolation case
 cp "$work/diskA.img" "$work/diskD.img"     # for the hostile-driver case
+cp "$work/diskA.img" "$work/diskE.img"     # for the guest-driver lifecycle case
 cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
+sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' -f1)
 
-ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile lifecycle locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
 mode=${AIRLOCK_BOOT_MODE:-auto}
 if [ "$mode" = auto ]; then
 	if kvm_is_fast; then mode=direct; else mode=nested; fi
@@ -44,7 +46,7 @@ nested)
 		echo "$todo" > "$work/cases.list"
 		cpio=$(l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
-			"$work/diskD.img" "$work/initrd-av.gz")
+			"$work/diskD.img" "$work/diskE.img" "$work/initrd-av.gz")
 		l1_run "$cpio" "$raw.ts"
 		rm -f "$cpio"
 		cut -d' ' -f2- "$raw.ts" >> "$raw"
@@ -159,6 +161,11 @@ expect hostile 0 "virtio-blk (00:01.0): queue 0 refused: .*outside the DMA windo
 	ok "hostile driver: each refusal is reported once and counted per device (ring refusals, DMA denials)"
 expect hostile 0 "^AIRLOCK-AFTER vdb $sha_b" "AIRLOCK-ACTION poweroff" &&
 	ok "hostile driver: airlock keeps running and the other disk still works"
+expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" &&
+	ok "guest driver: 4 MiB read through a 64 KiB bounce region (the pool fills; back-pressure, no error)"
+expect lifecycle 0 "^AIRLOCK-REBOUND $sha_a4" && ok "guest driver: the disk works again after unbind/bind (device reset)"
+expect lifecycle 0 "^AIRLOCK-UNLOAD ok" "^AIRLOCK-DMESG clean" &&
+	ok "guest driver: every virtio module and airlock_virtio unload without a kernel warning"
 expect locked 1 "is in use: locked" && ok "a disk image already open for writing is refused (OFD lock), status 1"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"
