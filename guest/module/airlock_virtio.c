@@ -114,6 +114,14 @@ static long pool_slot(struct av_pool *p, dma_addr_t addr)
 
 /* --- DMA ops: everything the device sees lives in the pool --------------- */
 
+/* A quarter of the pool at most, so that a mapping always fits once others
+ * are done (a larger one could never succeed and would be retried forever). */
+static size_t max_mapping(struct av_pool *p)
+{
+	return min_t(size_t, AV_MAX_MAPPING, p->size / 4);
+}
+
+
 static void *av_alloc(struct device *dev, size_t size, dma_addr_t *handle, gfp_t gfp,
 		      unsigned long attrs)
 {
@@ -230,13 +238,6 @@ static void av_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 
 	for_each_sg(sgl, sg, nents, i)
 		av_unmap_page(dev, sg->dma_address, sg_dma_len(sg), dir, attrs);
-}
-
-/* A quarter of the pool at most, so that a mapping always fits once others
- * are done (a larger one could never succeed and would be retried forever). */
-static size_t max_mapping(struct av_pool *p)
-{
-	return min_t(size_t, AV_MAX_MAPPING, p->size / 4);
 }
 
 static size_t av_max_mapping_size(struct device *dev)
