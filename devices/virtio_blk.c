@@ -11,11 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define VIRTIO_BLK_F_SIZE_MAX 1
 #define VIRTIO_BLK_F_SEG_MAX  2
 #define VIRTIO_BLK_F_RO       5
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH    9
 #define BLK_SEG_MAX           126
+#define BLK_SIZE_MAX          (256u << 10)    /* the guest driver's mapping cap */
 
 /* Copies len bytes at byte offset off of the chain's readable part. */
 static int chain_read(struct dma_window *win, const struct virtq_chain *c, uint64_t off,
@@ -180,9 +182,19 @@ static void blk_config_read(struct virtio_device *d, unsigned off, void *data, u
 {
 	struct virtio_blk *b = (struct virtio_blk *)d;
 	uint8_t cfg[24] = { 0 };
-	uint32_t seg_max = BLK_SEG_MAX, blk_size = 512;
+	uint32_t size_max = BLK_SIZE_MAX, seg_max = BLK_SEG_MAX, blk_size = 512;
 
+	/* In a bounce region a whole request must fit, and several at once:
+	 * a segment at most a quarter of it, a request at most half. */
+	if (d->dma_limit) {
+		uint64_t seg = d->dma_limit / 4 < size_max ? d->dma_limit / 4 : size_max;
+		uint64_t n = d->dma_limit / 2 / seg;
+
+		size_max = (uint32_t)seg;
+		seg_max = n < 1 ? 1 : n > BLK_SEG_MAX ? BLK_SEG_MAX : (uint32_t)n;
+	}
 	memcpy(cfg, &b->sectors, 8);
+	memcpy(cfg + 8, &size_max, 4);
 	memcpy(cfg + 12, &seg_max, 4);
 	memcpy(cfg + 20, &blk_size, 4);
 	memcpy(data, cfg + off, len);  /* the transport bounds off + len */
@@ -236,7 +248,8 @@ struct virtio_device *virtio_blk_create(const char *path, bool ro)
 	b->dev.name = "virtio-blk";
 	b->dev.type = 2;
 	b->dev.pci_class = 0x01800000;
-	b->dev.features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
+	b->dev.features = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
+			  1ULL << VIRTIO_BLK_F_BLK_SIZE |
 			  1ULL << VIRTIO_BLK_F_FLUSH | (ro ? 1ULL << VIRTIO_BLK_F_RO : 0);
 	b->dev.nqueues = 1;
 	b->dev.queue_max = 128;

@@ -488,6 +488,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 		}
 		vp->bounce_size = bounce_size;
 		vp->win = &vp->own_win;
+		dev->dma_limit = bounce_size;
 	}
 	dev->vp = vp;
 	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)

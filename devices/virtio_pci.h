@@ -67,6 +67,10 @@ struct virtio_device {
 	int host_fd;
 	void (*fd_ready)(struct virtio_device *d);
 	struct virtio_pci *vp;
+	/* Strict isolation: bytes of bounce region the driver has for all of
+	 * this device's DMA (0: no limit). Devices that can, size requests so
+	 * that several fit at once. */
+	uint64_t dma_limit;
 };
 
 struct virtio_host_ops {

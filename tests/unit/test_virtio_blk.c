@@ -179,6 +179,30 @@ static void a_short_header_fails(void **state)
 	assert_int_equal(*at(STS), VIRTIO_BLK_S_IOERR);
 }
 
+static uint32_t cfg32(unsigned off)
+{
+	uint32_t v;
+
+	blk->dev.config_read(&blk->dev, off, &v, 4);
+	return v;
+}
+
+static void requests_are_sized_to_fit_the_bounce_region(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg32(8), 256 << 10);          /* size_max, no limit */
+	assert_int_equal(cfg32(12), 126);               /* seg_max */
+	blk->dev.dma_limit = 64 << 10;                  /* a 64 KiB bounce region */
+	assert_int_equal(cfg32(8), 16 << 10);
+	assert_int_equal(cfg32(12), 2);                 /* 2 x 16 KiB = half of it */
+	blk->dev.dma_limit = 64 << 20;
+	assert_int_equal(cfg32(8), 256 << 10);
+	assert_int_equal(cfg32(12), 126);
+	blk->dev.dma_limit = 8 << 10;
+	assert_int_equal(cfg32(12), 2);
+	assert_true(cfg32(8) * cfg32(12) <= (8 << 10) / 2);
+}
+
 static void a_second_writer_of_the_image_is_refused(void **state)
 {
 	(void)state;
@@ -201,6 +225,7 @@ int main(void)
 		T(a_data_buffer_outside_the_window_fails_and_is_counted),
 		T(a_chain_without_a_status_byte_gets_nothing_written),
 		T(a_short_header_fails),
+		T(requests_are_sized_to_fit_the_bounce_region),
 		T(a_second_writer_of_the_image_is_refused),
 	};
 	return cmocka_run_group_tests_name("virtio_blk", tests, NULL, NULL);
