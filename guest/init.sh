@@ -124,9 +124,9 @@ case ",$tests," in *,lifecycle,*)
 		rmmod $m 2>/dev/null
 	done
 	if lsmod | grep -q airlock_virtio; then echo "AIRLOCK-UNLOAD failed"; else echo "AIRLOCK-UNLOAD ok"; fi
-	if dmesg | grep -q -e 'BUG' -e 'Oops' -e 'WARNING' -e 'Call Trace'; then
+	if dmesg | grep -q -e 'BUG:' -e 'Oops' -e 'WARNING: CPU' -e 'Call Trace'; then
 		echo "AIRLOCK-DMESG trouble"
-		dmesg | grep -A5 -e BUG -e Oops -e WARNING | head -20
+		dmesg | grep -A5 -e 'BUG:' -e Oops -e 'WARNING: CPU' | head -20
 	else
 		echo "AIRLOCK-DMESG clean"
 	fi
