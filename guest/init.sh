@@ -137,11 +137,17 @@ esac
 # host times the marker lines on its own clock.
 case ",$tests," in *,ddbench,*)
 	echo "AIRLOCK-DD read START"
-	dd if=/dev/vda of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null
-	echo "AIRLOCK-DD read END"
+	if dd if=/dev/vda of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null; then
+		echo "AIRLOCK-DD read END"
+	else
+		echo "AIRLOCK-DD read FAILED"
+	fi
 	echo "AIRLOCK-DD write START"
-	dd if=/dev/zero of=/dev/vda bs=1M count=256 oflag=direct 2>/dev/null
-	echo "AIRLOCK-DD write END"
+	if [ -b /dev/vda ] && dd if=/dev/zero of=/dev/vda bs=1M count=256 oflag=direct 2>/dev/null; then
+		echo "AIRLOCK-DD write END"
+	else
+		echo "AIRLOCK-DD write FAILED"
+	fi
 	;;
 esac
 

@@ -20,9 +20,14 @@ CMD="console=ttyS0 quiet panic=-1 airlock.test=ddbench airlock.action=poweroff"
 IMG=${L2DIR:-/tmp}/bench.img
 dd if=/dev/zero of=$IMG bs=1M count=256 2>/dev/null
 echo "@@BENCH airlock START"
-timeout 900 $AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 512M --disk $IMG \
-	--cmdline "$CMD" </dev/null 2>&1
+timeout 900 $AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 512M --isolation off \
+	--disk $IMG --cmdline "$CMD" </dev/null 2>&1
 echo "@@BENCH airlock END rc=$?"
+sleep 2
+echo "@@BENCH strict START"
+timeout 900 $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz --mem 512M \
+	--disk $IMG --cmdline "$CMD" </dev/null 2>&1
+echo "@@BENCH strict END rc=$?"
 sleep 2
 echo "@@BENCH qemu START"
 timeout 900 qemu-system-x86_64 -enable-kvm -cpu host -M pc -m 512M -smp 1 -nodefaults \
