@@ -24,6 +24,7 @@ int arch_check_kvm(int kvm_fd)
 		{ KVM_CAP_EXT_CPUID, "EXT_CPUID" },
 		{ KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
 		{ KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING" },
+		{ KVM_CAP_REINJECT_CONTROL, "REINJECT_CONTROL" },
 	};
 
 	for (unsigned i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {

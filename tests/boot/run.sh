@@ -39,10 +39,10 @@ direct)
 		sh "$TOP/tests/boot/cases.sh" > "$raw" 2>&1 ;;
 nested)
 	# A wedged L1 (seen in about 3% of nested boots) loses only the cases
-	# it had not finished: they run again in a fresh L1, twice at most.
+	# it had not finished: they run again in a fresh L1, three times at most.
 	: > "$raw"
 	todo=$ALL_CASES
-	for attempt in 1 2 3; do
+	for attempt in 1 2 3 4; do
 		echo "$todo" > "$work/cases.list"
 		cpio=$(l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
