@@ -8,12 +8,6 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/boot/lib.sh"
 RUNS=${RUNS:-3}
 
-guest_prepare
-make -s -C "$TOP" all build/tools/kvm-probe
-make -s -C "$TOP" STATIC=1 build/x86_64-static/airlock
-work=$(mktemp -d /tmp/airlock-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
 round() {
 	cat <<'SCRIPT'
 CMD="console=ttyS0 quiet panic=-1 airlock.test=ddbench airlock.action=poweroff"

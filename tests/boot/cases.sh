@@ -63,6 +63,16 @@ echo "@@CASE $name RC=$rc"
 want stdin && shell_case stdin "" "$CMD"
 want hvc && shell_case hvc "--console virtio --isolation off" "console=ttyS0 console=hvc0 quiet panic=-1"
 
+# Did the guest's marker (written at sector 100 by airlock.test=blk) reach
+# the image on the host?
+host_sees_write() {
+	if dd if="$1" bs=512 skip=100 count=1 2>/dev/null | grep -q AIRLOCK-BLK-MARK; then
+		echo "@@HOST-SEES-WRITE yes"
+	else
+		echo "@@HOST-SEES-WRITE no"
+	fi
+}
+
 # Two disks: a writable one (the host checks the guest's write after
 # power-off) and a read-only one whose size is not a multiple of 512.
 blk_case() {
@@ -71,11 +81,7 @@ blk_case() {
 		--isolation off --disk "$L2DIR/diskA.img" --disk "$L2DIR/diskB.img,ro" --log-level info \
 		--cmdline "$CMD airlock.test=blk airlock.action=poweroff" </dev/null 2>&1
 	rc=$?
-	if dd if="$L2DIR/diskA.img" bs=512 skip=100 count=1 2>/dev/null | grep -q AIRLOCK-BLK-MARK; then
-		echo "@@HOST-SEES-WRITE yes"
-	else
-		echo "@@HOST-SEES-WRITE no"
-	fi
+	host_sees_write "$L2DIR/diskA.img"
 	echo "@@CASE blk RC=$rc"
 }
 want blk && blk_case
@@ -107,11 +113,7 @@ strict_case() {
 			--log-level info --cmdline '$CMD airlock.test=blk,net airlock.action=poweroff'" \
 		</dev/null 2>&1
 	rc=$?
-	if dd if="$L2DIR/diskC.img" bs=512 skip=100 count=1 2>/dev/null | grep -q AIRLOCK-BLK-MARK; then
-		echo "@@HOST-SEES-WRITE yes"
-	else
-		echo "@@HOST-SEES-WRITE no"
-	fi
+	host_sees_write "$L2DIR/diskC.img"
 	echo "@@CASE strict RC=$rc"
 }
 want strict && strict_case

@@ -115,7 +115,14 @@ bench_rounds() {
 }
 
 # Sets BENCH_MODE (direct or nested) and stages QEMU for L1 when nested.
+# Prepares the guest, builds airlock (dynamic and static) and makes $work
+# (removed on exit).
 bench_setup() {
+	guest_prepare
+	make -s -C "$TOP" all build/tools/kvm-probe
+	make -s -C "$TOP" STATIC=1 build/x86_64-static/airlock
+	work=$(mktemp -d /tmp/airlock-bench.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
 	if kvm_is_fast; then
 		BENCH_MODE=direct
 		echo "bench: running directly on this host's /dev/kvm"
