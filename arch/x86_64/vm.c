@@ -24,7 +24,6 @@ int arch_check_kvm(int kvm_fd)
 		{ KVM_CAP_EXT_CPUID, "EXT_CPUID" },
 		{ KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
 		{ KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING" },
-		{ KVM_CAP_REINJECT_CONTROL, "REINJECT_CONTROL" },
 	};
 
 	for (unsigned i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
@@ -109,11 +108,7 @@ int arch_vm_init(struct vm *vm)
 		step = "KVM_SET_GSI_ROUTING";
 	} else if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		step = "KVM_CREATE_PIT2";
-	} else if (ioctl(vm->vm_fd, KVM_REINJECT_CONTROL, &(struct kvm_reinject_control){ 0 }) < 0) {
-		/* Lost PIT ticks are dropped, not replayed: Linux uses the PIT
-		 * only to calibrate at boot, and replaying waits on guest acks
-		 * (the wedges seen under nested emulation involved that worker). */
-		step = "KVM_REINJECT_CONTROL";
+
 	} else if (!(vm->arch->cpuid = get_supported_cpuid(vm->kvm_fd))) {
 		step = "KVM_GET_SUPPORTED_CPUID";
 	} else {

@@ -138,8 +138,9 @@ bench_setup() {
 # each line prefixed by the L0 time in seconds (for the benchmarks). L1 is
 # killed as soon as its kernel reports a soft lockup or RCU stall (nested KVM
 # under emulation wedges now and then: seen in about 3% of L2 boots here,
-# with the kvm-pit worker and a vCPU thread spinning), when its console stays
-# silent for L1_IDLE seconds, or after L1_TIMEOUT.
+# with the kvm-pit worker or swapper and a vCPU thread spinning, with QEMU as
+# the L2 VMM too), when its console stays silent for L1_IDLE seconds, or
+# after L1_TIMEOUT.
 L1_IDLE=${L1_IDLE:-300}
 l1_run() {
 	cpio=$1 out=$2
