@@ -1,6 +1,7 @@
 #include "dma.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 void dma_window_init(struct dma_window *w)
@@ -69,14 +70,17 @@ void *dma_resolve(struct dma_window *w, uint64_t addr, uint64_t len)
 	return p;
 }
 
-int dma_read(struct dma_window *w, uint64_t addr, void *dst, size_t len)
+/* Copies between the guest range and buf while the window cannot change. */
+static int copy(struct dma_window *w, uint64_t addr, void *buf, size_t len, bool to_guest)
 {
 	void *p;
 
 	pthread_rwlock_rdlock(&w->lock);
 	p = lookup(w, addr, len);
-	if (p)
-		memcpy(dst, p, len);
+	if (p && to_guest)
+		memcpy(p, buf, len);
+	else if (p)
+		memcpy(buf, p, len);
 	pthread_rwlock_unlock(&w->lock);
 	if (!p) {
 		__atomic_add_fetch(&w->denied, 1, __ATOMIC_RELAXED);
@@ -85,20 +89,14 @@ int dma_read(struct dma_window *w, uint64_t addr, void *dst, size_t len)
 	return 0;
 }
 
+int dma_read(struct dma_window *w, uint64_t addr, void *dst, size_t len)
+{
+	return copy(w, addr, dst, len, false);
+}
+
 int dma_write(struct dma_window *w, uint64_t addr, const void *src, size_t len)
 {
-	void *p;
-
-	pthread_rwlock_rdlock(&w->lock);
-	p = lookup(w, addr, len);
-	if (p)
-		memcpy(p, src, len);
-	pthread_rwlock_unlock(&w->lock);
-	if (!p) {
-		__atomic_add_fetch(&w->denied, 1, __ATOMIC_RELAXED);
-		return -EFAULT;
-	}
-	return 0;
+	return copy(w, addr, (void *)src, len, true);
 }
 
 uint64_t dma_denied(struct dma_window *w)

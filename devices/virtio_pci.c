@@ -383,8 +383,6 @@ static void bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)
 	if (bar != 0)
 		return;
 	vp->ops->map_bar(vp->host, vp, addr, mapped);
-	vp->bar_addr = addr;
-	vp->bar_mapped = mapped;
 }
 
 /* The PCI-config access capability: a window onto BAR0 through config

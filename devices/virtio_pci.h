@@ -118,8 +118,6 @@ struct virtio_pci {
 	struct vp_queue q[VIRTIO_MAX_QUEUES];
 
 	int vec_gsi[VIRTIO_MAX_QUEUES + 1], vec_fd[VIRTIO_MAX_QUEUES + 1];
-	uint64_t bar_addr;
-	bool bar_mapped;
 
 	pthread_t thread;
 	bool thread_started;

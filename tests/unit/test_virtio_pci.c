@@ -34,17 +34,24 @@ static const struct virtio_host_ops ops = { map_bar, map_bounce, irq_alloc, irq_
 static void w(unsigned off, unsigned len, uint32_t v) { virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, true); }
 static uint32_t r(unsigned off, unsigned len) { uint32_t v = 0; virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, false); return v; }
 
-static int setup(void **state)
+/* An rng device over guest RAM at GPA; bounce_size 0 is isolation off. */
+static int make_device(uint64_t bounce_size)
 {
-	(void)state;
 	log_level = LOG_ERROR;
 	memset(mem, 0, sizeof(mem));
 	dma_window_init(&win);
 	dma_window_add(&win, GPA, sizeof(mem), mem);
 	dev = virtio_rng_create();
-	assert_int_equal(virtio_pci_init(&vp, dev, &win, 0, &ops, NULL), 0);
 	intx_level = 0;
+	bounce_maps = 0;
+	assert_int_equal(virtio_pci_init(&vp, dev, &win, bounce_size, &ops, NULL), 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return make_device(0);
 }
 
 static int teardown(void **state)
@@ -281,14 +288,7 @@ static void msix_vectors_beyond_the_table_read_back_as_no_vector(void **state)
 static int setup_strict(void **state)
 {
 	(void)state;
-	log_level = LOG_ERROR;
-	memset(mem, 0, sizeof(mem));
-	dma_window_init(&win);
-	dma_window_add(&win, GPA, sizeof(mem), mem);
-	dev = virtio_rng_create();
-	bounce_maps = 0;
-	assert_int_equal(virtio_pci_init(&vp, dev, &win, BOUNCE_SIZE, &ops, NULL), 0);
-	return 0;
+	return make_device(BOUNCE_SIZE);
 }
 
 static void place_bounce_bar(uint64_t at, bool decode)
