@@ -1,10 +1,31 @@
 # airlock — see README.md. `make demo` boots a guest, `make check` runs every test.
-ARCH      ?= x86_64
-CC        ?= cc
+HOST_ARCH := $(patsubst aarch64,arm64,$(shell uname -m))
+ARCH      ?= $(HOST_ARCH)
+ifeq ($(filter $(ARCH),x86_64 arm64),)
+$(error ARCH=$(ARCH): airlock supports x86_64 and arm64)
+endif
+# Cross builds use Debian's cross toolchains (gcc-aarch64-linux-gnu on
+# x86_64 hosts, gcc-x86-64-linux-gnu on arm64 hosts).
+CROSS_arm64  := aarch64-linux-gnu-
+CROSS_x86_64 := x86_64-linux-gnu-
+ifneq ($(ARCH),$(HOST_ARCH))
+ifeq ($(origin CC),default)
+CC        := $(CROSS_$(ARCH))gcc
+AR        := $(CROSS_$(ARCH))ar
+endif
+ifeq ($(ARCH),arm64)
+# libfdt for arm64 comes unpacked from scripts/arm64-sysroot.sh (make deps).
+ARM64_SYSROOT ?= $(shell scripts/arm64-sysroot.sh 2>/dev/null)
+LDFLAGS   += -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
+endif
+endif
 PREFIX    ?= /usr/local
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP
 LDLIBS    += -lpthread
+ifeq ($(ARCH),arm64)
+LDLIBS    := -lfdt $(LDLIBS)
+endif
 BUILD     := build/$(ARCH)
 ifeq ($(STATIC),1)
 LDFLAGS   += -static
@@ -15,10 +36,17 @@ SRCS      := $(wildcard vmm/*.c devices/*.c boot/*.c arch/$(ARCH)/*.c)
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS  := $(filter-out $(BUILD)/vmm/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+ifneq ($(ARCH),$(HOST_ARCH))
+UNIT_SRCS :=    # cross builds: the unit tests run on the build host's own build
+endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps check check-unit check-boot demo install clean bench guest
+ifeq ($(ARCH),$(HOST_ARCH))
 all: airlock
+else
+all: $(BUILD)/airlock
+endif
 
 airlock: $(BUILD)/airlock
 	cp $< $@
@@ -37,6 +65,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libairlock.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(BUILD)/libairlock.a -lcmocka $(LDLIBS)
 
+# The arm64 board description is pure code: its tests run on any host.
+ARM64_PURE := arch/arm64/board.c
+$(BUILD)/tests/test_arm64_board: tests/unit/test_arm64_board.c $(ARM64_PURE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I. -o $@ $^ -lcmocka -lfdt
+
 deps:
 	@scripts/deps.sh
 
@@ -52,14 +86,16 @@ build/tools/bench-virtq: tests/bench/virtq.c $(BUILD)/libairlock.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(BUILD)/libairlock.a $(LDLIBS)
 
-build/tools/kvm-probe: tests/boot/kvm-probe.c
+build/tools/kvm-probe: tests/boot/kvm-probe-$(HOST_ARCH).c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-# Boot tests: real Linux guests under KVM (directly, or nested under QEMU).
+# Boot tests: real Linux guests under KVM (directly, or nested under QEMU),
+# x86_64 and arm64 (the arm64 binary cross-built when the host is x86_64).
 check-boot: airlock build/tools/kvm-probe
-	$(MAKE) STATIC=1 build/$(ARCH)-static/airlock
-	tests/boot/run.sh
+	$(MAKE) ARCH=x86_64 STATIC=1 build/x86_64-static/airlock
+	$(MAKE) ARCH=arm64 STATIC=1 build/arm64-static/airlock
+	tests/boot/all.sh
 
 check: deps
 	$(MAKE) all

@@ -26,7 +26,7 @@ int arch_vm_init(struct vm *vm);
 /* Loads kernel, initrd and firmware tables into guest RAM. */
 int arch_load_guest(struct vm *vm);
 
-/* Per vCPU, in the creating thread: CPUID, registers, MSRs. */
+/* Per vCPU, after the guest is loaded: CPUID, registers, MSRs. */
 int arch_vcpu_init(struct vcpu *vcpu);
 
 /* An exit the generic loop does not know. Returns 0 to continue, 1 when the
@@ -43,6 +43,21 @@ unsigned arch_irq_routes(struct kvm_irq_routing_entry *e, unsigned max);
 
 /* First GSI free for MSI routes. */
 extern const unsigned arch_first_msi_gsi;
+
+/* Fills route e (its gsi already set) for an MSI the guest programmed as
+ * addr/data on PCI function devid (bus << 8 | slot << 3 | function). */
+void arch_msi_route(struct vm *vm, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
+		    uint32_t devid);
+
+/* The GSI that INTA of PCI slot raises (what the firmware tables say). */
+unsigned arch_pci_intx_gsi(unsigned slot);
+
+/* KVM_IRQ_LINE's irq field for a GSI. */
+uint32_t arch_irq_line_id(unsigned gsi);
+
+/* After every vCPU exists, before devices bind interrupts (e.g. to
+ * initialise an irqchip that needs the vCPUs). 0 or -1 after one error line. */
+int arch_vm_finish(struct vm *vm);
 
 void arch_vm_destroy(struct vm *vm);
 

@@ -171,14 +171,35 @@ int pci_bus_add(struct pci_bus *bus, struct pci_dev *d)
 	return -ENOSPC;
 }
 
+/* One access to function 0 of slot on bus 0 (d NULL: nothing there). */
+static void cfg_access(struct pci_dev *d, unsigned off, uint8_t *data, unsigned len, bool is_write)
+{
+	uint32_t v = 0;
+
+	if (!d) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	if (is_write) {
+		for (unsigned i = 0; i < len; i++)
+			v |= (uint32_t)data[i] << (8 * i);
+		pci_cfg_write(d, off, len, v);
+	} else {
+		v = pci_cfg_read(d, off, len);
+		for (unsigned i = 0; i < len; i++)
+			data[i] = (uint8_t)(v >> (8 * i));
+	}
+}
+
 /* Mechanism #1: 0xCF8 latches enable(31) bus(23:16) dev(15:11) fn(10:8)
  * reg(7:2); 0xCFC..0xCFF reach the latched register. Only bus 0, function
  * 0 exist; everything else reads as ones. */
 void pci_conf1_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
 {
 	struct pci_bus *bus = opaque;
-	uint32_t a, v = 0;
-	struct pci_dev *d;
+	struct pci_dev *d = NULL;
+	uint32_t a;
 
 	pthread_mutex_lock(&bus->lock);
 	if (off < 4) {
@@ -192,26 +213,31 @@ void pci_conf1_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool 
 		} else if (!is_write) {
 			memset(data, 0xff, len);
 		}
-		goto out;
-	}
-	a = bus->conf1_addr;
-	d = NULL;
-	if ((a & 0x80000000u) && ((a >> 16) & 0xff) == 0 && ((a >> 8) & 7) == 0)
-		d = bus->dev[(a >> 11) & 0x1f];
-	if (!d) {
-		if (!is_write)
-			memset(data, 0xff, len);
-		goto out;
-	}
-	if (is_write) {
-		for (unsigned i = 0; i < len; i++)
-			v |= (uint32_t)data[i] << (8 * i);
-		pci_cfg_write(d, (a & 0xfc) + (unsigned)(off - 4), len, v);
 	} else {
-		v = pci_cfg_read(d, (a & 0xfc) + (unsigned)(off - 4), len);
-		for (unsigned i = 0; i < len; i++)
-			data[i] = (uint8_t)(v >> (8 * i));
+		a = bus->conf1_addr;
+		if ((a & 0x80000000u) && ((a >> 16) & 0xff) == 0 && ((a >> 8) & 7) == 0)
+			d = bus->dev[(a >> 11) & 0x1f];
+		cfg_access(d, (a & 0xfc) + (unsigned)(off - 4), data, len, is_write);
 	}
-out:
+	pthread_mutex_unlock(&bus->lock);
+}
+
+/* ECAM: bus(27:20) dev(19:15) fn(14:12) reg(11:0). Extended config space
+ * (256..4095) reads as zeros: no extended capabilities. */
+void pci_ecam_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
+{
+	struct pci_bus *bus = opaque;
+	struct pci_dev *d = NULL;
+	unsigned reg = (unsigned)(off & 0xfff);
+
+	pthread_mutex_lock(&bus->lock);
+	if ((off >> 20) == 0 && ((off >> 12) & 7) == 0)
+		d = bus->dev[(off >> 15) & 0x1f];
+	if (d && reg >= PCI_CFG_SIZE) {
+		if (!is_write)
+			memset(data, 0, len);
+	} else {
+		cfg_access(d, reg, data, len, is_write);
+	}
 	pthread_mutex_unlock(&bus->lock);
 }

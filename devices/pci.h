@@ -1,6 +1,6 @@
 /* PCI configuration space for emulated functions, and the bus that holds
  * them. Arch-neutral: x86 reaches it through configuration mechanism #1
- * (ports 0xCF8/0xCFC, pci_conf1_io), arm64 later through ECAM.
+ * (ports 0xCF8/0xCFC, pci_conf1_io), arm64 through ECAM (pci_ecam_io).
  *
  * Each function's 256-byte header is an image plus a mask of bits the
  * guest may write, so read-only fields stay read-only and BAR sizing
@@ -105,5 +105,9 @@ void pci_bus_add_host_bridge(struct pci_bus *bus, struct pci_dev *hb);
 
 /* I/O bus handler for ports 0xCF8..0xCFF (registered at 0xCF8, length 8). */
 void pci_conf1_io(void *bus, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+
+/* I/O bus handler for an ECAM region of bus 0 (1 MiB, 4 KiB per function). */
+#define PCI_ECAM_SIZE (1u << 20)
+void pci_ecam_io(void *bus, uint64_t off, uint8_t *data, unsigned len, bool is_write);
 
 #endif

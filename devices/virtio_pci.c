@@ -58,7 +58,7 @@ static void msix_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
 	struct virtio_pci *vp = opaque;
 
 	if (vec <= VIRTIO_MAX_QUEUES && vp->vec_gsi[vec] >= 0)
-		vp->ops->irq_route(vp->host, vp->vec_gsi[vec], addr, data);
+		vp->ops->irq_route(vp->host, vp, vp->vec_gsi[vec], addr, data);
 }
 
 static void raise(struct virtio_pci *vp, uint8_t isr_bit, uint16_t vector)

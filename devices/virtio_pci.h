@@ -81,7 +81,7 @@ struct virtio_host_ops {
 	int (*map_bounce)(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped);
 	/* An MSI route + irqfd: returns the GSI, sets *efd. */
 	int (*irq_alloc)(void *host, int *efd);
-	int (*irq_route)(void *host, int gsi, uint64_t addr, uint32_t data);
+	int (*irq_route)(void *host, struct virtio_pci *vp, int gsi, uint64_t addr, uint32_t data);
 	void (*intx)(void *host, unsigned gsi, int level);
 };
 

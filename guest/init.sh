@@ -55,6 +55,9 @@ fi
 for d in /sys/bus/virtio/devices/*; do
 	[ -e "$d/device" ] && echo "AIRLOCK-VIRTIO ${d##*/} $(cat "$d/device") $(readlink "$d/driver" | sed 's|.*/||')"
 done
+# How the first virtio device interrupts (MSI-X through which controller, or INTx).
+irq=$(grep -m1 virtio /proc/interrupts | tr -s ' ')
+[ -n "$irq" ] && echo "AIRLOCK-IRQ$irq"
 if [ -e /dev/hwrng ]; then
 	echo "AIRLOCK-HWRNG $(cat /sys/class/misc/hw_random/rng_current) $(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | wc -c)"
 fi

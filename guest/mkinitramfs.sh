@@ -21,7 +21,7 @@ cache=${AIRLOCK_CACHE:-/var/cache/airlock}
 
 case $arch in
 amd64) busybox=/bin/busybox ;;
-arm64) busybox=$cache/busybox-arm64/bin/busybox ;;
+arm64) busybox=$("$here/../scripts/busybox-arm64.sh") ;;
 *) echo "mkinitramfs: unknown arch '$arch'" >&2; exit 2 ;;
 esac
 [ -x "$busybox" ] || { echo "mkinitramfs: $busybox missing (make deps)" >&2; exit 1; }

@@ -3,19 +3,25 @@
 # packages already present are not touched, and apt is not even updated then.
 set -eu
 
+# arm64: the cross toolchain and arm64 libraries for a static cross build,
+# and QEMU to emulate an arm64 KVM host for the nested boot tests.
 PKGS="gcc make libc6-dev linux-libc-dev libcmocka-dev libfdt-dev libseccomp-dev \
 pkg-config qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod binutils \
-iproute2 ca-certificates pciutils"
+iproute2 ca-certificates pciutils qemu-system-arm gcc-aarch64-linux-gnu \
+libc6-dev-arm64-cross libseccomp-dev:arm64"
 
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "deps: installing$missing"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "deps: installing$missing"
+	dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# libfdt for the arm64 cross build (unpacked into the cache, not installed).
+"$(dirname "$0")/arm64-sysroot.sh" >/dev/null

@@ -285,10 +285,18 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 		return CLI_HELP;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return CLI_VERSION;
-	if (strcmp(argv[1], "run") != 0)
-		return fail(err, errlen, "unknown command '%s' (try 'airlock --help')", argv[1]);
+	int first = 2;
 
-	for (int i = 2; i < argc; i++) {
+	if (!strcmp(argv[1], "dump-dtb")) {
+		if (argc < 3 || !strncmp(argv[2], "--", 2))
+			return fail(err, errlen, "dump-dtb needs a FILE to write (airlock dump-dtb FILE [run options])");
+		cfg->dump_dtb = argv[2];
+		first = 3;
+	} else if (strcmp(argv[1], "run") != 0) {
+		return fail(err, errlen, "unknown command '%s' (try 'airlock --help')", argv[1]);
+	}
+
+	for (int i = first; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL, *eq;
 		size_t namelen;
 		unsigned k;
@@ -327,12 +335,14 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 void cli_usage(void)
 {
 	printf("Usage: airlock run --kernel PATH [options]\n"
+	       "       airlock dump-dtb FILE --kernel PATH [options]   (arm64: write the\n"
+	       "                       device tree the guest would get, then exit)\n"
 	       "       airlock --help | --version\n"
 	       "\n"
 	       "Boots a Linux guest under KVM.\n"
 	       "\n"
 	       "Options of 'run' (defaults in brackets):\n"
-	       "  --kernel PATH        guest kernel (x86_64: bzImage)  [required]\n"
+	       "  --kernel PATH        guest kernel (x86_64: bzImage; arm64: Image)  [required]\n"
 	       "  --initrd PATH        initial ramdisk  [none]\n"
 	       "  --cmdline STR        kernel command line  [console=ttyS0]\n"
 	       "  --mem SIZE           guest RAM, K/M/G/T suffixes, 32M..1T  [256M]\n"

@@ -26,6 +26,7 @@ struct vm_config {
 	int strict;             /* --isolation strict: devices reach their bounce BAR only */
 	uint64_t bounce_size;   /* --bounce */
 	int virtio_console;     /* --console virtio */
+	const char *dump_dtb;   /* dump-dtb FILE: write the device tree and stop */
 	unsigned nnets;
 	struct cfg_net {
 		char tap[16];

@@ -42,6 +42,16 @@ int irq_init(struct vm *vm)
 	return commit(vm);
 }
 
+int irq_reload(struct vm *vm)
+{
+	int ret;
+
+	pthread_mutex_lock(&vm->irq->lock);
+	ret = commit(vm);
+	pthread_mutex_unlock(&vm->irq->lock);
+	return ret;
+}
+
 int irq_msi_alloc(struct vm *vm, int *efd)
 {
 	struct irq_table *t = vm->irq;
@@ -84,7 +94,7 @@ int irq_msi_alloc(struct vm *vm, int *efd)
 	return gsi;
 }
 
-int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data)
+int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data, uint32_t devid)
 {
 	struct irq_table *t = vm->irq;
 	int ret = -1;
@@ -93,10 +103,9 @@ int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data)
 	for (unsigned i = 0; i < t->nr; i++) {
 		struct kvm_irq_routing_entry *e = &t->r->entries[i];
 
-		if (e->gsi == (uint32_t)gsi && e->type == KVM_IRQ_ROUTING_MSI) {
-			e->u.msi.address_lo = (uint32_t)addr;
-			e->u.msi.address_hi = (uint32_t)(addr >> 32);
-			e->u.msi.data = data;
+		if (e->gsi == (uint32_t)gsi && gsi >= (int)arch_first_msi_gsi) {
+			memset(&e->u, 0, sizeof(e->u));
+			arch_msi_route(vm, e, addr, data, devid);
 			ret = commit(vm);
 			pr_debug("MSI route gsi %d -> %#llx/%#x: %d", gsi, (unsigned long long)addr,
 				 data, ret);

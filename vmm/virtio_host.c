@@ -9,6 +9,7 @@
 #include "../devices/virtio_net.h"
 #include "console.h"
 #include "../devices/virtio_rng.h"
+#include "../arch/arch.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -84,9 +85,9 @@ static int irq_alloc(void *host, int *efd)
 	return irq_msi_alloc(host, efd);
 }
 
-static int irq_route(void *host, int gsi, uint64_t addr, uint32_t data)
+static int irq_route(void *host, struct virtio_pci *vp, int gsi, uint64_t addr, uint32_t data)
 {
-	return irq_msi_set(host, gsi, addr, data);
+	return irq_msi_set(host, gsi, addr, data, vp->slot << 3);
 }
 
 static void intx(void *host, unsigned gsi, int level)
@@ -106,8 +107,10 @@ static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
 	uint64_t bar;
 	int slot;
 
-	if (!dev || h->nr == MAX_VIRTIO) {
-		pr_err("cannot create another virtio device");
+	if (!dev)
+		return -1;      /* the device said why */
+	if (h->nr == MAX_VIRTIO) {
+		pr_err("cannot create another virtio device (at most %d)", MAX_VIRTIO);
 		return -1;
 	}
 	vp = calloc(1, sizeof(*vp));
@@ -136,7 +139,7 @@ static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
 		pci_cfg_write(&vp->pci, PCI_BAR0 + 4 * VP_BOUNCE_BAR, 4, (uint32_t)at);
 		pci_cfg_write(&vp->pci, PCI_BAR0 + 4 * VP_BOUNCE_BAR + 4, 4, (uint32_t)(at >> 32));
 	}
-	vp->intx_gsi = 16 + (unsigned)slot % 8;       /* as the _PRT says for INTA */
+	vp->intx_gsi = arch_pci_intx_gsi((unsigned)slot);
 	vp->pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)vp->intx_gsi;
 	/* Placed as firmware would; the guest enables decoding. */
 	pci_cfg_write(&vp->pci, PCI_BAR0, 4, (uint32_t)bar);

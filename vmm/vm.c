@@ -126,9 +126,6 @@ static int create_vcpus(struct vm *vm)
 			return -1;
 		}
 	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (arch_vcpu_init(&vm->vcpus[i]) < 0)
-			return -1;
 	return 0;
 }
 
@@ -158,12 +155,17 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		pr_err("KVM_CREATE_VM: %s", strerror(errno));
 		return -1;
 	}
-	/* The irqchip must exist before any vCPU; the guest is loaded
-	 * before the boot vCPU's registers point into it. */
-	if (setup_memory(vm) < 0 || arch_vm_init(vm) < 0 || virtio_host_init(vm) < 0 ||
-	    arch_load_guest(vm) < 0)
+	/* The irqchip comes before any vCPU (x86), the vCPUs before the
+	 * irqchip is initialised (arm64), which comes before the devices bind
+	 * their irqfds; the guest is loaded before the boot vCPU's registers
+	 * point into it. */
+	if (setup_memory(vm) < 0 || arch_vm_init(vm) < 0 || create_vcpus(vm) < 0 ||
+	    arch_vm_finish(vm) < 0 || virtio_host_init(vm) < 0 || arch_load_guest(vm) < 0)
 		return -1;
-	return create_vcpus(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (arch_vcpu_init(&vm->vcpus[i]) < 0)
+			return -1;
+	return 0;
 }
 
 void vm_request_exit(struct vm *vm, int status, const char *why)
@@ -198,7 +200,7 @@ uint64_t vm_pci_alloc(struct vm *vm, uint64_t size, bool is64)
 
 void vm_irq_line(struct vm *vm, unsigned gsi, int level)
 {
-	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
+	struct kvm_irq_level irq = { .irq = arch_irq_line_id(gsi), .level = (uint32_t)level };
 
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		pr_debug("KVM_IRQ_LINE %u=%d: %s", gsi, level, strerror(errno));

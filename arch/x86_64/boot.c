@@ -8,6 +8,7 @@
 
 #include "../arch.h"
 #include "../../boot/bzimage.h"
+#include "../../vmm/loader.h"
 #include "../../vmm/log.h"
 #include "../../vmm/util.h"
 #include "../../vmm/vm.h"
@@ -18,8 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define KERNEL_MAX_FILE (512ULL << 20)
 
 const char arch_default_cmdline[] = "console=ttyS0";
 
@@ -48,38 +47,6 @@ static void write_boot_tables(struct guest_mem *mem)
 		wr64(pd + i * 8, ((uint64_t)i << 21) | 0x83);   /* present, rw, 2M */
 }
 
-static int load_initrd(struct vm *vm, const char *path, uint64_t lowest, uint64_t highest,
-		       uint64_t *addr, uint64_t *size)
-{
-	struct stat st;
-	uint64_t top = highest, at;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		pr_err("initrd %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	*size = (uint64_t)st.st_size;
-	at = *size <= top ? (top - *size) & ~0xfffULL : 0;
-	if (*size == 0 || *size > top || at < lowest) {
-		pr_err("initrd %s (%llu MiB) does not fit in guest RAM below %llu MiB next to the kernel; raise --mem",
-		       path, (unsigned long long)(*size >> 20), (unsigned long long)(highest >> 20));
-		close(fd);
-		return -1;
-	}
-	ret = file_read_exact(fd, guest_mem_ptr(&vm->mem, at, *size), *size);
-	close(fd);
-	if (ret < 0) {
-		pr_err("initrd %s: %s", path, strerror(-ret));
-		return -1;
-	}
-	*addr = at;
-	return 0;
-}
-
 int arch_load_guest(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -95,14 +62,13 @@ int arch_load_guest(struct vm *vm)
 	enum bz_err bz;
 	char why[128];
 	long acpi;
-	int ret;
 
-	ret = file_read_all(cfg->kernel, &img, &len, KERNEL_MAX_FILE);
-	if (ret < 0) {
-		pr_err("kernel %s: %s", cfg->kernel,
-		       ret == -EFBIG ? "larger than 512 MiB, not a kernel" : strerror(-ret));
+	if (cfg->dump_dtb) {
+		pr_err("dump-dtb: x86_64 guests are described by ACPI tables, not a device tree");
 		return -1;
 	}
+	if (load_kernel_file(cfg->kernel, &img, &len) < 0)
+		return -1;
 	bz = bzimage_parse(img, len, &info);
 	if (bz != BZ_OK) {
 		pr_err("kernel %s: %s", cfg->kernel, bz_strerror(bz, &info, why, sizeof(why)));
@@ -134,7 +100,7 @@ int arch_load_guest(struct vm *vm)
 		highest = low->gpa + low->size;
 		if (info.initrd_addr_max && highest > (uint64_t)info.initrd_addr_max + 1)
 			highest = (uint64_t)info.initrd_addr_max + 1;
-		if (load_initrd(vm, cfg->initrd, need_end, highest, &b.initrd_addr,
+		if (load_initrd(&vm->mem, cfg->initrd, need_end, highest, &b.initrd_addr,
 				&b.initrd_size) < 0)
 			goto err;
 	}

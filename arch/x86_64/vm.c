@@ -88,6 +88,35 @@ unsigned arch_irq_routes(struct kvm_irq_routing_entry *e, unsigned max)
 	return n;
 }
 
+void arch_msi_route(struct vm *vm, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
+		    uint32_t devid)
+{
+	(void)vm;
+	(void)devid;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->flags = 0;
+	e->u.msi.address_lo = (uint32_t)addr;
+	e->u.msi.address_hi = (uint32_t)(addr >> 32);
+	e->u.msi.data = data;
+}
+
+/* As the DSDT's _PRT says: INTA of slot s is GSI 16 + s % 8. */
+unsigned arch_pci_intx_gsi(unsigned slot)
+{
+	return X86_PCI_INTX_GSI + slot % 8;
+}
+
+uint32_t arch_irq_line_id(unsigned gsi)
+{
+	return gsi;
+}
+
+int arch_vm_finish(struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+
 int arch_vm_init(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };

@@ -145,6 +145,20 @@ run_case oldproto run --kernel "$L2DIR/oldproto.bzimage" --mem 64M
 run_case triplefault run --kernel "$L2DIR/triplefault.bzimage" --mem 64M
 run_case toosmall run --kernel "$KERNEL" --initrd "$INITRD" --mem 32M
 run_case badcpus run --kernel "$KERNEL" --cpus 0
+# arm64: the device tree airlock would give the guest, written to a file.
+if want dumpdtb; then
+	echo "@@CASE dumpdtb BEGIN"
+	"$AIRLOCK" dump-dtb /tmp/guest.dtb --kernel "$KERNEL" --initrd "$INITRD" --cpus 2 </dev/null 2>&1
+	rc=$?
+	echo "@@DTB-MAGIC $(od -A n -t x1 -N 4 /tmp/guest.dtb 2>/dev/null | tr -d ' ')"
+	names=$(tr -c 'a-z0-9@-' '\n' < /tmp/guest.dtb 2>/dev/null)
+	has=""
+	for n in pcie@10000000 intc@8000000 uart@9000000 psci; do
+		echo "$names" | grep -qx "$n" && has="$has $n"
+	done
+	echo "@@DTB-HAS$has"
+	echo "@@CASE dumpdtb RC=$rc"
+fi
 # No /dev/kvm: a private mount namespace with an empty /dev.
 if want nokvm; then
 	echo "@@CASE nokvm BEGIN"

@@ -29,7 +29,7 @@ if kvm_is_fast; then
 	rm -rf "$d"
 else
 	echo "demo: /dev/kvm missing or slow here; booting inside an emulated KVM host (about a minute)"
-	make -s -C "$TOP" STATIC=1 build/x86_64-static/airlock
+	static_airlock_build
 	cp "$GUEST_INITRD_AV" "/tmp/initrd-av.gz"
 	cpio=$(l1_build "$script" /tmp/initrd-av.gz)
 	rm -f /tmp/initrd-av.gz

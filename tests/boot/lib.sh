@@ -7,21 +7,33 @@ L1_TIMEOUT=${L1_TIMEOUT:-1500}
 
 log() { printf '%s\n' "boot: $*" >&2; }
 
-# Kernel (L1 and L2 alike) and the test guest's initramfs.
+# The guest architecture (Debian's name) and airlock's name for it.
+GARCH=${GARCH:-amd64}
+airlock_arch() { [ "$GARCH" = arm64 ] && echo arm64 || echo x86_64; }
+
+# Kernel (L1 and L2 alike) and the test guest's initramfs, for $GARCH.
 guest_prepare() {
-	KDIR=$("$TOP/scripts/guest-kernel.sh" amd64) || return 1
+	KDIR=$("$TOP/scripts/guest-kernel.sh" "$GARCH") || return 1
 	KVER=$(cat "$KDIR/version")
 	KERNEL=$KDIR/vmlinuz
-	GUEST_INITRD=$("$TOP/guest/mkinitramfs.sh" amd64 "$KDIR") || return 1
+	GUEST_INITRD=$("$TOP/guest/mkinitramfs.sh" "$GARCH" "$KDIR") || return 1
 	# The same guest with the airlock driver, for strict isolation.
-	GUEST_MODULE=$("$TOP/scripts/guest-module.sh" amd64 "$KDIR") || return 1
-	GUEST_INITRD_AV=$("$TOP/guest/mkinitramfs.sh" amd64 "$KDIR" "$GUEST_MODULE") || return 1
+	GUEST_MODULE=$("$TOP/scripts/guest-module.sh" "$GARCH" "$KDIR") || return 1
+	GUEST_INITRD_AV=$("$TOP/guest/mkinitramfs.sh" "$GARCH" "$KDIR" "$GUEST_MODULE") || return 1
+	STATIC_AIRLOCK=$TOP/build/$(airlock_arch)-static/airlock
+}
+
+# The static airlock that runs inside L1.
+static_airlock_build() {
+	make -s -C "$TOP" ARCH="$(airlock_arch)" STATIC=1 "build/$(airlock_arch)-static/airlock"
 }
 
 # Is /dev/kvm here usable at hardware speed? Some sandboxes offer a /dev/kvm
 # that works but runs guests a thousand times slower than hardware; booting
 # on it directly would take hours, so those hosts take the nested path.
 kvm_is_fast() {
+	# Only a host of the guest's own architecture runs it directly.
+	[ "$(airlock_arch)" = "$(uname -m | sed s/aarch64/arm64/)" ] || return 1
 	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	[ -x "$TOP/build/tools/kvm-probe" ] || return 1
 	timeout 10 "$TOP/build/tools/kvm-probe" >/dev/null 2>&1
@@ -33,14 +45,21 @@ kvm_is_fast() {
 l1_build() {
 	script=$1
 	shift
-	mods="kernel/virt/lib/irqbypass.ko kernel/arch/x86/kvm/kvm.ko kernel/drivers/crypto/ccp/ccp.ko kernel/arch/x86/kvm/kvm-amd.ko kernel/drivers/net/tun.ko"
+	# KVM is built into Debian's arm64 kernel; on amd64 it is modules.
+	if [ "$GARCH" = arm64 ]; then
+		mods="kernel/drivers/net/tun.ko"
+		busybox=$("$TOP/scripts/busybox-arm64.sh")
+	else
+		mods="kernel/virt/lib/irqbypass.ko kernel/arch/x86/kvm/kvm.ko kernel/drivers/crypto/ccp/ccp.ko kernel/arch/x86/kvm/kvm-amd.ko kernel/drivers/net/tun.ko"
+		busybox=/bin/busybox
+	fi
 	tmp=$(mktemp -d)
 	mkdir -p "$tmp/bin" "$tmp/l2" "$tmp/mods" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp"
-	cp /bin/busybox "$tmp/bin/busybox"
+	cp "$busybox" "$tmp/bin/busybox"
 	for m in $mods; do
 		cp "$KDIR/root/lib/modules/$KVER/$m" "$tmp/mods/"
 	done
-	cp "$TOP/build/x86_64-static/airlock" "$tmp/bin/airlock"
+	cp "$STATIC_AIRLOCK" "$tmp/bin/airlock"
 	cp "$KERNEL" "$tmp/l2/vmlinuz"
 	cp "$GUEST_INITRD" "$tmp/l2/initrd.gz"
 	for f in "$@"; do cp "$f" "$tmp/l2/"; done
@@ -53,8 +72,9 @@ l1_build() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in irqbypass kvm ccp kvm-amd tun; do insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
+for m in irqbypass kvm ccp kvm-amd tun; do [ -f /mods/$m.ko ] || continue; insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
 if [ -c /dev/kvm ]; then echo "@@L1 KVM-READY"; else echo "@@L1 NO-KVM"; fi
+dmesg | grep -m2 -e 'VHE mode initialized' -e 'Nested Virtualization enabled' | sed 's/^/@@L1 DMESG /' 
 AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
 echo "@@L1 DONE"
 poweroff -f
@@ -120,7 +140,7 @@ bench_rounds() {
 bench_setup() {
 	guest_prepare
 	make -s -C "$TOP" all build/tools/kvm-probe
-	make -s -C "$TOP" STATIC=1 build/x86_64-static/airlock
+	static_airlock_build
 	work=$(mktemp -d /tmp/airlock-bench.XXXXXX)
 	trap 'rm -rf "$work"' EXIT
 	if kvm_is_fast; then
@@ -134,7 +154,25 @@ bench_setup() {
 	fi
 }
 
-# Boots L1 under QEMU TCG with emulated SVM and writes its console to $2,
+# The emulated KVM host. amd64: QEMU TCG with emulated SVM. arm64: the virt
+# board with EL2; L1_GIC picks its GIC (3 or 2), L1_APPEND adds to its
+# command line (kvm-arm.mode=protected makes it a pKVM host).
+l1_qemu() {
+	cpio=$1 pidf=$2
+	if [ "$GARCH" = arm64 ]; then
+		qemu-system-aarch64 -M "virt,virtualization=on,gic-version=${L1_GIC:-3}" \
+			-cpu max,pauth=off -m 2G -smp 2 -nographic -no-reboot -nodefaults \
+			-serial stdio -pidfile "$pidf" -kernel "$KERNEL" -initrd "$cpio" \
+			-append "console=ttyAMA0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1
+	else
+		qemu-system-x86_64 -accel tcg -cpu max,family=23,model=1,-xsave \
+			-m 2G -smp 2 -nographic -no-reboot -nodefaults -serial stdio -pidfile "$pidf" \
+			-kernel "$KERNEL" -initrd "$cpio" \
+			-append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1
+	fi
+}
+
+# Boots L1 (l1_qemu) and writes its console to $2,
 # each line prefixed by the L0 time in seconds (for the benchmarks). L1 is
 # killed as soon as its kernel reports a soft lockup or RCU stall (nested KVM
 # under emulation wedges now and then: seen in about 3% of L2 boots here,
@@ -145,10 +183,7 @@ L1_IDLE=${L1_IDLE:-300}
 l1_run() {
 	cpio=$1 out=$2
 	pidf=$(mktemp /tmp/airlock-l1pid.XXXXXX)
-	(qemu-system-x86_64 -accel tcg -cpu max,family=23,model=1,-xsave \
-		-m 2G -smp 2 -nographic -no-reboot -nodefaults -serial stdio -pidfile "$pidf" \
-		-kernel "$KERNEL" -initrd "$cpio" \
-		-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 |
+	(l1_qemu "$cpio" "$pidf" |
 		while IFS= read -r line; do
 			printf '%s %s\n' "${EPOCHREALTIME:-0}" "$line"
 		done) > "$out" &

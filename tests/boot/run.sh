@@ -3,6 +3,9 @@
 # whose /dev/kvm runs at hardware speed airlock runs directly; otherwise (CI,
 # sandboxes) inside an L1 host emulated by QEMU TCG with emulated AMD SVM
 # (../shared/docs/NESTED.md). AIRLOCK_BOOT_MODE=direct|nested forces a path.
+# GARCH=arm64 runs the arm64 guest (nested: on an emulated arm64 KVM host,
+# whose GIC is L1_GIC=3|2 and whose kernel gets L1_APPEND, e.g.
+# kvm-arm.mode=protected for a pKVM host).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/boot/lib.sh"
@@ -25,12 +28,29 @@ sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
 sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' -f1)
 
-ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile lifecycle locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+if [ "$GARCH" = arm64 ]; then
+	# No x86 boot-protocol cases; dump-dtb instead.
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile lifecycle locked mem512 stdin hvc badkernel toosmall badcpus nokvm dumpdtb"}
+	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
+	cfg_desc="ECAM, device tree"
+	notkernel="arm64 Image"
+	if [ "${L1_GIC:-3}" = 2 ]; then
+		msi=" MSI [0-9]* Edge" msi_desc="GICv2m frame"
+	else
+		msi="ITS-MSI" msi_desc="GICv3 ITS"
+	fi
+else
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile lifecycle locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+	host_desc="emulated SVM"
+	cfg_desc="mechanism #1, ACPI PCI0"
+	notkernel="not a bzImage"
+	msi="PCI-MSI" msi_desc="LAPIC"
+fi
 mode=${AIRLOCK_BOOT_MODE:-auto}
 if [ "$mode" = auto ]; then
 	if kvm_is_fast; then mode=direct; else mode=nested; fi
 fi
-log "mode: $mode (kernel $KVER)"
+log "mode: $mode (kernel $KVER${L1_GIC:+, L1 GICv$L1_GIC}${L1_APPEND:+, L1 $L1_APPEND})"
 raw=$work/console.log
 start=$(date +%s)
 case $mode in
@@ -109,21 +129,27 @@ expect_mem() {
 }
 
 if [ "$mode" = nested ]; then
-	if grep -q '@@L1 KVM-READY' "$work/log"; then ok "L1 host has KVM (emulated SVM)"
+	if grep -q '@@L1 KVM-READY' "$work/log"; then ok "L1 host has KVM ($host_desc)"
 	else bad "L1 host has KVM" "no /dev/kvm in L1"; fi
+	case "${L1_APPEND:-}" in *kvm-arm.mode=protected*)
+		if grep -q '@@L1 DMESG .*Protected nVHE mode initialized' "$work/log"; then
+			ok "L1 is a pKVM host (its kernel: Protected nVHE mode initialized)"
+		else bad "L1 is a pKVM host" "its kernel did not report protected mode"; fi ;;
+	esac
 fi
 expect cpus2 0 AIRLOCK-GUEST-UP "^AIRLOCK-CPUS 2$" && expect_mem cpus2 256 &&
 	ok "guest boots to its init with --cpus 2, sees 2 CPUs and its --mem, poweroff -f exits 0"
 expect cpus2 0 "^AIRLOCK-PCI 0000:00:00.0 0x8086 0x0d57 0x060000" &&
-	ok "the guest finds the PCI host bridge at 00:00.0 (mechanism #1, ACPI PCI0)"
+	ok "the guest finds the PCI host bridge at 00:00.0 ($cfg_desc)"
 expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
 	ok "guest reboot -f ends airlock with status 0"
-expect rng 0 "^AIRLOCK-LSPCI 00:01.0 00ff: 1af4:1044 (rev 01)" &&
+[ "$GARCH" = amd64 ] && expect rng 0 "^AIRLOCK-LSPCI 00:01.0 00ff: 1af4:1044 (rev 01)" &&
 	ok "the guest's lspci shows the virtio device (modern ID 1af4:1044, revision 1)"
 expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
 	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
 	"virtio-rng: [1-9][0-9]* requests, 0 ring refusals" &&
 	ok "--rng: the stock virtio_pci + virtio-rng drivers bind (MSI-X, ioeventfd) and /dev/hwrng yields bytes"
+expect rng 0 "^AIRLOCK-IRQ.*$msi" && ok "virtio interrupts are MSI-X ($msi_desc)"
 expect blk 0 "^AIRLOCK-SHA256 vda $sha_a" &&
 	ok "virtio-blk: the guest reads a 4 MiB image whole and its sha256 matches the host's"
 expect blk 0 "^AIRLOCK-SHA256 vdb $sha_b" "^AIRLOCK-DISK vdb ro=1" &&
@@ -136,7 +162,7 @@ expect net 0 "^AIRLOCK-MAC 52:54:00:12:34:56" "^AIRLOCK-PING ok" &&
 	ok "virtio-net on a tap (in its own network namespace): the guest pings the host end"
 expect strictstock 0 "AIRLOCK-GUEST-UP" "virtio-rng (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB" \
 	"virtio-blk (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB: load the airlock guest driver, or run with --isolation off" \
-	"^AIRLOCK-LSPCI 00:0[0-9].0 00ff: 1af4:1044" &&
+	"^AIRLOCK-PCI 0000:00:0[0-9].0 0x1af4 0x1044" &&
 	expect_not strictstock "^AIRLOCK-VIRTIO .* virtio_" &&
 	ok "strict isolation (the default), stock guest: each device refuses FEATURES_OK once with the reason, the guest boots without them"
 expect strict 0 "^AIRLOCK-PCIDRV 0000:00:01.0 airlock_virtio" "^AIRLOCK-PCIDRV 0000:00:04.0 airlock_virtio" \
@@ -166,18 +192,20 @@ expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" &&
 expect lifecycle 0 "^AIRLOCK-REBOUND $sha_a4" && ok "guest driver: the disk works again after unbind/bind (device reset)"
 expect lifecycle 0 "^AIRLOCK-UNLOAD ok" "^AIRLOCK-DMESG clean" &&
 	ok "guest driver: every virtio module and airlock_virtio unload without a kernel warning"
-expect locked 1 "is in use: locked" && ok "a disk image already open for writing is refused (OFD lock), status 1"
+expect locked 1 "is in use: locked" && expect_not locked "cannot create" && ok "a disk image already open for writing is refused (OFD lock), status 1"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"
 expect stdin 0 "^AIRLOCK-STDIN-42" && ok "stdin reaches the guest's console shell (serial RX)"
 expect hvc 0 "^AIRLOCK-TTY /dev/hvc0" "^AIRLOCK-STDIN-42" &&
 	ok "--console virtio: the guest's hvc0 is its console, input and output (virtio-console)"
-expect badkernel 1 "not a bzImage" && ok "a file that is not a kernel fails with status 1"
+expect badkernel 1 "$notkernel" && ok "a file that is not a kernel fails with status 1"
 expect oldproto 1 "too old" && ok "a kernel with boot protocol 2.02 fails with status 1"
 expect triplefault 1 "triple fault" && ok "a guest triple fault ends airlock with status 1"
 expect toosmall 1 "needs [0-9]* MiB of RAM" && ok "a kernel too large for --mem fails with status 1"
 expect badcpus 2 "cpus" && ok "--cpus 0 is a usage error (status 2)"
 expect nokvm 1 "/dev/kvm: not available" && ok "no /dev/kvm: one clear line, status 1"
+expect dumpdtb 0 "^@@DTB-MAGIC d00dfeed" "^@@DTB-HAS pcie@10000000 intc@8000000 uart@9000000 psci" &&
+	ok "airlock dump-dtb FILE writes the guest's device tree and exits 0"
 grep -q '^@@RERUN' "$work/log" && echo "note: L1 hung; cases run again in a new L1: $(grep '^@@RERUN' "$work/log" | tr '\n' ' ')"
 grep -q '^@@RETRY' "$work/log" && echo "note: a hung boot was retried: $(grep '^@@RETRY' "$work/log" | tr '\n' ' ')"
 

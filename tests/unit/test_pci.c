@@ -256,6 +256,42 @@ static void mechanism_1_reaches_bus_0_devices_and_nothing_else(void **state)
 	pthread_mutex_destroy(&bus.lock);
 }
 
+static uint32_t ecam(struct pci_bus *bus, uint64_t off, unsigned len, bool write, uint32_t val)
+{
+	uint8_t data[4];
+
+	memcpy(data, &val, 4);
+	pci_ecam_io(bus, off, data, len, write);
+	memcpy(&val, data, 4);
+	return len == 4 ? val : val & ((1u << (8 * len)) - 1);
+}
+
+static void ecam_reaches_bus_0_devices_and_nothing_else(void **state)
+{
+	struct pci_bus bus;
+	struct pci_dev hb;
+
+	(void)state;
+	pci_bus_init(&bus);
+	pci_bus_add_host_bridge(&bus, &hb);
+	assert_int_equal(pci_bus_add(&bus, &d), 1);
+	assert_int_equal(ecam(&bus, 0, 4, false, 0) & 0xffff, 0x8086);
+	assert_int_equal(ecam(&bus, 1 << 15, 4, false, 0), 0x10421af4);
+	assert_int_equal(ecam(&bus, 1 << 15 | 2, 2, false, 0), 0x1042);
+	assert_int_equal(ecam(&bus, 1 << 15 | 0x0b, 1, false, 0), 0x01);
+	/* Empty slot, other function, other bus: all ones. */
+	assert_int_equal(ecam(&bus, 2 << 15, 4, false, 0), 0xffffffff);
+	assert_int_equal(ecam(&bus, 1 << 15 | 1 << 12, 4, false, 0), 0xffffffff);
+	assert_int_equal(ecam(&bus, 1 << 20 | 1 << 15, 4, false, 0), 0xffffffff);
+	/* Extended space of a present function: zeros (no capabilities). */
+	assert_int_equal(ecam(&bus, 1 << 15 | 0x100, 4, false, 0), 0);
+	ecam(&bus, 1 << 15 | 0x100, 4, true, 0xffffffff);
+	/* Writes land in the device. */
+	ecam(&bus, 1 << 15 | PCI_BAR0, 4, true, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BAR0, 4), 0xffffc000);
+	pthread_mutex_destroy(&bus.lock);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -277,6 +313,7 @@ int main(void)
 		T(capabilities_that_do_not_fit_are_refused),
 		T(unaligned_or_out_of_range_accesses_are_ignored),
 		T(mechanism_1_reaches_bus_0_devices_and_nothing_else),
+		T(ecam_reaches_bus_0_devices_and_nothing_else),
 	};
 	return cmocka_run_group_tests_name("pci", tests, NULL, NULL);
 }

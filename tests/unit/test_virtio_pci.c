@@ -25,7 +25,7 @@ static int intx_level, maps;
 
 static int map_bar(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; maps += m ? 1 : -1; return 0; }
 static int irq_alloc(void *h, int *efd) { static int gsi = 24; (void)h; *efd = -1; return gsi++; }
-static int irq_route(void *h, int g, uint64_t a, uint32_t d) { (void)h; (void)g; (void)a; (void)d; return 0; }
+static int irq_route(void *h, struct virtio_pci *v, int g, uint64_t a, uint32_t d) { (void)h; (void)v; (void)g; (void)a; (void)d; return 0; }
 static void intx(void *h, unsigned g, int l) { (void)h; (void)g; intx_level = l; }
 static int bounce_maps;
 static int map_bounce(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; bounce_maps += m ? 1 : -1; return 0; }

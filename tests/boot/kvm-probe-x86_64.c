@@ -1,4 +1,4 @@
-/* Exits 0 if /dev/kvm runs guest code at hardware speed: a real-mode loop of
+/* x86_64. Exits 0 if /dev/kvm runs guest code at hardware speed: a real-mode loop of
  * two million instructions must finish within 200 ms (it takes about 1 ms on
  * hardware). Some sandboxes expose a working /dev/kvm that is ~1000x slower. */
 #include <fcntl.h>
