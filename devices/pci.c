@@ -115,6 +115,8 @@ uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned len)
 
 	if ((len != 1 && len != 2 && len != 4) || (off & (len - 1)) || off + len > PCI_CFG_SIZE)
 		return 0xffffffffu;
+	if (d->fwd_read)
+		return d->fwd_read(d->fwd_opaque, off, len);
 	if (off >= 0x40 && off < d->cap_end && d->cap_read)
 		d->cap_read(d, off, len);
 	for (unsigned i = 0; i < len; i++)
@@ -128,6 +130,10 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, unsigned len, uint32_t val)
 
 	if ((len != 1 && len != 2 && len != 4) || (off & (len - 1)) || off + len > PCI_CFG_SIZE)
 		return;
+	if (d->fwd_write) {
+		d->fwd_write(d->fwd_opaque, off, len, val);
+		return;
+	}
 	for (unsigned i = 0; i < len; i++) {
 		unsigned o = off + i;
 		uint8_t b = (uint8_t)(val >> (8 * i));

@@ -68,6 +68,11 @@ struct pci_dev {
 	pci_cfg_fn cap_read;        /* before a read of capability bytes */
 	void *opaque;
 	const char *name;
+	/* Set when the function lives in another process (vmm/sandbox.c):
+	 * every config access goes there instead. */
+	uint32_t (*fwd_read)(void *opaque, unsigned off, unsigned len);
+	void (*fwd_write)(void *opaque, unsigned off, unsigned len, uint32_t val);
+	void *fwd_opaque;
 };
 
 struct pci_bus {

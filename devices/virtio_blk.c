@@ -118,7 +118,8 @@ uint32_t virtio_blk_handle(struct virtio_blk *b, struct dma_window *win,
 	switch (hdr.type) {
 	case VIRTIO_BLK_T_IN:
 		n = chain_iov(b, win, c, c->nread, c->n, 0, 1, &total);
-		if (n < 0 || __builtin_add_overflow(hdr.sector * 512, total, &end) ||
+		/* Whole sectors only (the spec asks the driver; QEMU checks too). */
+		if (n < 0 || total % 512 || __builtin_add_overflow(hdr.sector * 512, total, &end) ||
 		    hdr.sector > b->sectors || end > b->sectors * 512)
 			break;
 		if (do_io(b->fd, b->iov, n, hdr.sector * 512, false) == 0) {
@@ -131,7 +132,7 @@ uint32_t virtio_blk_handle(struct virtio_blk *b, struct dma_window *win,
 		if (b->ro)
 			break;
 		n = chain_iov(b, win, c, 0, c->nread, sizeof(hdr), 0, &total);
-		if (n < 0 || __builtin_add_overflow(hdr.sector * 512, total, &end) ||
+		if (n < 0 || total % 512 || __builtin_add_overflow(hdr.sector * 512, total, &end) ||
 		    hdr.sector > b->sectors || end > b->sectors * 512)
 			break;
 		if (do_io(b->fd, b->iov, n, hdr.sector * 512, true) == 0) {
@@ -257,6 +258,7 @@ struct virtio_device *virtio_blk_create(const char *path, bool ro)
 	b->dev.config_read = blk_config_read;
 	b->dev.notify = blk_notify;
 	b->dev.destroy = blk_destroy;
+	b->dev.own_fds[b->dev.nown++] = fd;
 	return &b->dev;
 }
 

@@ -101,6 +101,7 @@ struct virtio_device *virtio_console_create(int out_fd)
 	if (!c)
 		return NULL;
 	c->out_fd = out_fd;
+	c->dev.own_fds[c->dev.nown++] = out_fd;
 	c->dev.name = "virtio-console";
 	c->dev.type = 3;
 	c->dev.pci_class = 0x07800000;

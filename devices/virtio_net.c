@@ -10,6 +10,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -26,15 +27,13 @@
 static bool tap_is_up(struct virtio_net *n)
 {
 	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	bool up = true;
 
-	if (s < 0)
+	if (n->ctl_sock < 0)
 		return true;
 	memcpy(ifr.ifr_name, n->ifname, sizeof(n->ifname));
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0)
+	if (ioctl(n->ctl_sock, SIOCGIFFLAGS, &ifr) == 0)
 		up = ifr.ifr_flags & IFF_UP;
-	close(s);
 	return up;
 }
 
@@ -194,12 +193,13 @@ static void net_destroy(struct virtio_device *d)
 
 	if (n->tap >= 0)
 		close(n->tap);
+	if (n->ctl_sock >= 0)
+		close(n->ctl_sock);
 }
 
 struct virtio_device *virtio_net_create(const char *tap, const uint8_t *mac)
 {
 	struct ifreq ifr = { 0 };
-	struct virtio_net *n;
 	int hdr = VIRTIO_NET_HDR_LEN, fd;
 
 	if (strlen(tap) >= IFNAMSIZ) {
@@ -219,13 +219,22 @@ struct virtio_device *virtio_net_create(const char *tap, const uint8_t *mac)
 		close(fd);
 		return NULL;
 	}
-	n = calloc(1, sizeof(*n));
+	return virtio_net_create_fd(fd, tap, mac);
+}
+
+struct virtio_device *virtio_net_create_fd(int fd, const char *name, const uint8_t *mac)
+{
+	struct virtio_net *n = calloc(1, sizeof(*n));
+
 	if (!n) {
 		close(fd);
 		return NULL;
 	}
 	n->tap = fd;
-	strcpy(n->ifname, tap);
+	/* For the link state: opened once, so a sandboxed device process
+	 * needs no socket() later. */
+	n->ctl_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(n->ifname, sizeof(n->ifname), "%s", name);
 	if (mac) {
 		memcpy(n->mac, mac, 6);
 	} else {
@@ -249,5 +258,8 @@ struct virtio_device *virtio_net_create(const char *tap, const uint8_t *mac)
 	n->dev.destroy = net_destroy;
 	n->dev.host_fd = fd;
 	n->dev.fd_ready = net_fd_ready;
+	n->dev.own_fds[n->dev.nown++] = fd;
+	if (n->ctl_sock >= 0)
+		n->dev.own_fds[n->dev.nown++] = n->ctl_sock;
 	return &n->dev;
 }

@@ -12,6 +12,7 @@
 struct virtio_net {
 	struct virtio_device dev;       /* first: the transport sees this */
 	int tap;
+	int ctl_sock;                   /* for SIOCGIFFLAGS (link state) */
 	char ifname[16];
 	uint8_t mac[6];
 	uint16_t link;                  /* VIRTIO_NET_S_LINK_UP or 0 */
@@ -25,5 +26,8 @@ struct virtio_net {
 
 /* Attaches to an existing tap interface. mac may be NULL (one is made up). */
 struct virtio_device *virtio_net_create(const char *tap, const uint8_t *mac);
+/* The same on an open fd that carries frames with the virtio-net header
+ * (a tap set up as above, or a socket in tests); takes the fd over. */
+struct virtio_device *virtio_net_create_fd(int fd, const char *name, const uint8_t *mac);
 
 #endif

@@ -105,7 +105,6 @@ void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *
 			virtio_queue_fault(vp, qi);
 			return;
 		}
-		vp->requests++;
 		any = true;
 	}
 	if (any)
@@ -211,6 +210,7 @@ static void enable_queue(struct virtio_pci *vp, struct vp_queue *q, unsigned idx
 		virtio_queue_fault(vp, idx);
 		return;
 	}
+	q->vq.stats = &vp->stats;
 	q->enable = 1;
 }
 
@@ -421,9 +421,41 @@ static void cap_read(struct pci_dev *d, unsigned off, unsigned len)
 
 /* --- the I/O thread ------------------------------------------------------ */
 
-static void *io_thread(void *arg)
+void virtio_pci_host_fd_ready(struct virtio_pci *vp)
 {
-	struct virtio_pci *vp = arg;
+	pthread_mutex_lock(&vp->lock);
+	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+		vp->dev->fd_ready(vp->dev);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+#define EV_HOST  (UINT32_MAX >> 2)
+#define EV_EXTRA (UINT32_MAX >> 1)
+
+int virtio_pci_loop_init(struct virtio_pci *vp, int extra_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	vp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (vp->epoll_fd < 0)
+		return -1;
+	for (unsigned i = 0; i < vp->dev->nqueues; i++) {
+		ev.data.u32 = i;
+		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->q[i].notify_fd, &ev) < 0)
+			return -1;
+	}
+	if (vp->dev->fd_ready && vp->dev->host_fd >= 0) {
+		struct epoll_event hev = { .events = EPOLLIN | EPOLLET, .data.u32 = EV_HOST };
+
+		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->dev->host_fd, &hev) < 0)
+			return -1;
+	}
+	ev.data.u32 = EV_EXTRA;
+	return epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, extra_fd, &ev);
+}
+
+void virtio_pci_loop(struct virtio_pci *vp, int (*extra)(void *opaque), void *opaque)
+{
 	struct epoll_event ev[8];
 
 	for (;;) {
@@ -432,18 +464,18 @@ static void *io_thread(void *arg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			break;
+			return;
 		for (int i = 0; i < n; i++) {
 			uint64_t cnt;
 			unsigned q = ev[i].data.u32;
 
-			if (q == UINT32_MAX >> 1)
-				return NULL;    /* stop */
-			if (q == UINT32_MAX >> 2) {
-				pthread_mutex_lock(&vp->lock);
-				if (vp->status & VIRTIO_STATUS_DRIVER_OK)
-					vp->dev->fd_ready(vp->dev);
-				pthread_mutex_unlock(&vp->lock);
+			if (q == EV_EXTRA) {
+				if (extra(opaque))
+					return;
+				continue;
+			}
+			if (q == EV_HOST) {
+				virtio_pci_host_fd_ready(vp);
 				continue;
 			}
 			if (read(vp->q[q].notify_fd, &cnt, 8) < 0 && errno != EAGAIN)
@@ -453,6 +485,17 @@ static void *io_thread(void *arg)
 			pthread_mutex_unlock(&vp->lock);
 		}
 	}
+}
+
+static int stop_requested(void *opaque)
+{
+	(void)opaque;
+	return 1;
+}
+
+static void *io_thread(void *arg)
+{
+	virtio_pci_loop(arg, stop_requested, NULL);
 	return NULL;
 }
 
@@ -467,9 +510,13 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	vp->dev = dev;
 	vp->ops = ops;
 	vp->host = host;
-	vp->win = ram_win;
+	vp->win = &vp->own_win;
 	vp->stop_fd = vp->epoll_fd = vp->bounce_fd = -1;
 	dma_window_init(&vp->own_win);
+	/* Isolation off: guest RAM, in a window of the device's own so that
+	 * its denials are counted apart from the other devices'. */
+	for (unsigned i = 0; !bounce_size && i < ram_win->nr; i++)
+		dma_window_add(&vp->own_win, ram_win->r[i].gpa, ram_win->r[i].len, ram_win->r[i].host);
 	if (bounce_size) {
 		if (bounce_size & (bounce_size - 1) || bounce_size < 4096 || bounce_size > (1ULL << 30)) {
 			pr_err("%s: bounce region of %llu bytes: use a power of two from 4K to 1G",
@@ -485,7 +532,6 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 			return -1;
 		}
 		vp->bounce_size = bounce_size;
-		vp->win = &vp->own_win;
 		dev->dma_limit = bounce_size;
 	}
 	dev->vp = vp;
@@ -544,32 +590,14 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 
 int virtio_pci_start(struct virtio_pci *vp)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	vp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	vp->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (vp->epoll_fd < 0 || vp->stop_fd < 0)
-		goto err;
-	for (unsigned i = 0; i < vp->dev->nqueues; i++) {
-		ev.data.u32 = i;
-		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->q[i].notify_fd, &ev) < 0)
-			goto err;
+	if (vp->stop_fd < 0 || virtio_pci_loop_init(vp, vp->stop_fd) < 0 ||
+	    pthread_create(&vp->thread, NULL, io_thread, vp) != 0) {
+		pr_err("%s: cannot start its I/O thread: %s", vp->dev->name, strerror(errno));
+		return -1;
 	}
-	if (vp->dev->fd_ready && vp->dev->host_fd >= 0) {
-		struct epoll_event hev = { .events = EPOLLIN | EPOLLET, .data.u32 = UINT32_MAX >> 2 };
-
-		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->dev->host_fd, &hev) < 0)
-			goto err;
-	}
-	ev.data.u32 = UINT32_MAX >> 1;
-	if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->stop_fd, &ev) < 0 ||
-	    pthread_create(&vp->thread, NULL, io_thread, vp) != 0)
-		goto err;
 	vp->thread_started = true;
 	return 0;
-err:
-	pr_err("%s: cannot start its I/O thread: %s", vp->dev->name, strerror(errno));
-	return -1;
 }
 
 void virtio_pci_destroy(struct virtio_pci *vp)
@@ -582,11 +610,6 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 		pthread_join(vp->thread, NULL);
 		vp->thread_started = false;
 	}
-	if (vp->faults || dma_denied(vp->win) || log_level >= LOG_INFO)
-		log_msg(vp->faults || dma_denied(vp->win) ? LOG_WARN : LOG_INFO,
-			"%s: %llu requests, %llu ring refusals, %llu DMA denials", vp->dev->name,
-			(unsigned long long)vp->requests, (unsigned long long)vp->faults,
-			(unsigned long long)dma_denied(vp->win));
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		if (vp->q[i].notify_fd >= 0)
 			close(vp->q[i].notify_fd);

@@ -66,6 +66,10 @@ struct virtio_device {
 	 * fd_ready runs with the transport lock held. -1: none. */
 	int host_fd;
 	void (*fd_ready)(struct virtio_device *d);
+	/* The host fds the model itself uses (image, tap, ...): what a device
+	 * process keeps open (vmm/sandbox.c). */
+	unsigned nown;
+	int own_fds[3];
 	struct virtio_pci *vp;
 	/* Strict isolation: bytes of bounce region the driver has for all of
 	 * this device's DMA (0: no limit). Devices that can, size requests so
@@ -123,7 +127,8 @@ struct virtio_pci {
 	bool thread_started;
 	int stop_fd, epoll_fd;
 
-	uint64_t faults, requests;     /* refusals (NEEDS_RESET), requests served */
+	uint64_t faults;               /* ring refusals (NEEDS_RESET) */
+	struct virtq_stats stats;      /* requests served, bytes moved */
 	bool warned;
 };
 
@@ -135,7 +140,16 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 		    uint64_t bounce_size, const struct virtio_host_ops *ops, void *host);
 /* Starts the I/O thread. */
 int virtio_pci_start(struct virtio_pci *vp);
+/* The I/O loop itself, for a thread or a device process: queue notifies,
+ * the host fd, and extra_fd, on which extra(opaque) runs (it returns
+ * non-zero to end the loop). */
+int virtio_pci_loop_init(struct virtio_pci *vp, int extra_fd);
+void virtio_pci_loop(struct virtio_pci *vp, int (*extra)(void *opaque), void *opaque);
 void virtio_pci_destroy(struct virtio_pci *vp);
+
+/* The device's host fd has input (what the I/O thread runs on its epoll
+ * event; tests and fuzzers call it directly). */
+void virtio_pci_host_fd_ready(struct virtio_pci *vp);
 
 /* I/O bus handler for BAR0. */
 void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool is_write);

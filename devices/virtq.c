@@ -102,6 +102,10 @@ static int walk_indirect(struct virtq *q, struct virtq_chain *c, const struct vi
 		return fail(q, VQ_INDIRECT_NEXT);
 	if (ind->len == 0 || ind->len % 16 || count > q->size)
 		return fail(q, VQ_BAD_INDIRECT_LEN);
+	/* The whole table must lie in the window, not just the entries the
+	 * chain happens to reach (found by the hostile-guest suite). */
+	if (!dma_resolve(q->win, ind->addr, ind->len))
+		return fail(q, VQ_DMA);
 	for (;;) {
 		if (++steps > count)
 			return fail(q, VQ_CHAIN_TOO_LONG);
@@ -178,6 +182,8 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 		i = d.next;
 	}
 	q->last_avail++;
+	if (q->stats)
+		q->stats->read += c->read_len;
 	return 1;
 }
 
@@ -195,6 +201,10 @@ int virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 	if (dma_write(q->win, q->used + 2, &idx, 2) < 0)
 		return fail(q, VQ_DMA);
 	q->used_idx = idx;
+	if (q->stats) {
+		q->stats->chains++;
+		q->stats->written += len;
+	}
 	return 0;
 }
 

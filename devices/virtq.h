@@ -58,8 +58,15 @@ struct virtq_chain {
 	struct virtq_buf buf[VIRTQ_CHAIN_MAX];
 };
 
+/* What a queue moved, kept outside it so a reset does not lose it. */
+struct virtq_stats {
+	uint64_t chains;        /* returned to the driver */
+	uint64_t read, written; /* bytes the device read / wrote */
+};
+
 struct virtq {
 	struct dma_window *win;
+	struct virtq_stats *stats;  /* NULL: not counted */
 	uint16_t size;
 	uint64_t desc, avail, used;
 	bool indirect, event_idx;

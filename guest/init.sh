@@ -111,6 +111,19 @@ case ",$tests," in *,hostile,*)
 	;;
 esac
 
+# airlock.test=hsuite (strict, airlock driver): the hostile-guest suite.
+# The first disk is taken from the airlock driver and driven by
+# /bin/airlock-hostile (guest/hostile/hostile.c) through sysfs, case after
+# case; the second disk must keep working throughout.
+case ",$tests," in *,hsuite,*)
+	t=0000:00:01.0
+	echo "$t" > /sys/bus/pci/drivers/airlock_virtio/unbind
+	/bin/airlock-hostile "$t"
+	echo "AIRLOCK-HOSTILE-RC $?"
+	echo "AIRLOCK-AFTER vdb $(dd if=/dev/vdb bs=64k iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
+	;;
+esac
+
 # airlock.test=lifecycle (strict, airlock driver, a disk with a tiny bounce
 # region): read through a pool far smaller than the data (back-pressure),
 # unbind and rebind the disk driver (a device reset), then unload every

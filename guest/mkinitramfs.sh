@@ -34,7 +34,12 @@ fi
 # lspci (pciutils) for the guest, with its libraries, on amd64.
 lspci=
 [ "$arch" = amd64 ] && [ -x /usr/bin/lspci ] && lspci=/usr/bin/lspci
-key=$( (cat "$busybox" "$here/init.sh" "$0" $lspci $avko; echo "$moddir") | sha256sum | cut -c1-16)
+# The hostile-driver test program (guest/hostile), static, for this arch.
+case $arch in
+amd64) cc=gcc ;;
+arm64) cc=aarch64-linux-gnu-gcc; [ "$(uname -m)" = aarch64 ] && cc=gcc ;;
+esac
+key=$( (cat "$busybox" "$here/init.sh" "$0" "$here/hostile/hostile.c" $lspci $avko; echo "$moddir $cc") | sha256sum | cut -c1-16)
 out=$cache/initramfs/guest-$arch-$key.cpio.gz
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
@@ -42,6 +47,7 @@ if [ ! -f "$out" ]; then
 	mkdir -p "$tmp/bin" "$tmp/dev" "$(dirname "$out")"
 	cp "$busybox" "$tmp/bin/busybox"
 	cp "$here/init.sh" "$tmp/init"
+	$cc -static -O2 -Wall -Wextra -Werror -o "$tmp/bin/airlock-hostile" "$here/hostile/hostile.c"
 	if [ -n "$lspci" ]; then
 		mkdir -p "$tmp/usr/bin"
 		cp "$lspci" "$tmp/usr/bin/lspci"

@@ -7,7 +7,7 @@ set -eu
 # and QEMU to emulate an arm64 KVM host for the nested boot tests.
 PKGS="gcc make libc6-dev linux-libc-dev libcmocka-dev libfdt-dev libseccomp-dev \
 pkg-config qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod binutils \
-iproute2 ca-certificates pciutils qemu-system-arm gcc-aarch64-linux-gnu \
+iproute2 ca-certificates pciutils python3 groff-base qemu-system-arm gcc-aarch64-linux-gnu \
 libc6-dev-arm64-cross libseccomp-dev:arm64"
 
 missing=""

@@ -61,6 +61,10 @@ static enum cli_action fail(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* One line, whatever the user's strings hold. */
+	for (char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return CLI_ERROR;
 }
 
@@ -186,7 +190,7 @@ static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *e
 }
 
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
-	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET, OPT_BOUNCE };
+	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON };
 
 static const struct {
 	const char *name;
@@ -198,6 +202,7 @@ static const struct {
 	{ "rng", OPT_RNG, 1 },         { "isolation", OPT_ISOLATION, 0 },
 	{ "disk", OPT_DISK, 0 },       { "console", OPT_CONSOLE, 0 },
 	{ "net", OPT_NET, 0 },         { "bounce", OPT_BOUNCE, 0 },
+	{ "config", OPT_CONFIG, 0 },   { "stats-json", OPT_STATS_JSON, 0 },
 };
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
@@ -265,12 +270,207 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		if (parse_bounce(val, strlen(val), &cfg->bounce_size) < 0)
 			return fail(err, errlen, "--bounce: '%s' is not a power of two from 4K to 1G", val);
 		break;
+	case OPT_STATS_JSON:
+		if (!*val)
+			return fail(err, errlen, "--stats-json needs a file name");
+		cfg->stats_json = val;
+		break;
+	case OPT_CONFIG:
+		break;          /* read before the other options */
+	}
+	return CLI_RUN;
+}
+
+/* Looks an option up by name (namelen bytes of name). */
+static int find_opt(const char *name, size_t namelen)
+{
+	for (unsigned k = 0; k < sizeof(run_opts) / sizeof(run_opts[0]); k++)
+		if (strlen(run_opts[k].name) == namelen && !strncmp(run_opts[k].name, name, namelen))
+			return (int)k;
+	return -1;
+}
+
+/* Keeps a string the configuration points to until cli_free(). */
+static char *keep(struct vm_config *cfg, char *s)
+{
+	char **n = realloc(cfg->owned, (cfg->nowned + 1) * sizeof(*n));
+
+	if (!n) {
+		free(s);
+		return NULL;
+	}
+	cfg->owned = n;
+	cfg->owned[cfg->nowned++] = s;
+	return s;
+}
+
+void cli_free(struct vm_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nowned; i++)
+		free(cfg->owned[i]);
+	free(cfg->owned);
+	cfg->owned = NULL;
+	cfg->nowned = 0;
+}
+
+/* ${NAME} in a profile value becomes the environment variable's value. */
+static char *expand(const char *v, char *why, size_t whylen)
+{
+	size_t cap = strlen(v) + 1, n = 0;
+	char *out = malloc(cap);
+
+	while (out && *v) {
+		const char *add = v, *end;
+		size_t len = 1;
+		char name[128];
+
+		if (v[0] == '$' && v[1] == '{' && (end = strchr(v + 2, '}'))) {
+			if ((size_t)(end - v - 2) >= sizeof(name) || end == v + 2) {
+				snprintf(why, whylen, "bad variable reference '%.*s'", (int)(end - v + 1), v);
+				free(out);
+				return NULL;
+			}
+			memcpy(name, v + 2, (size_t)(end - v - 2));
+			name[end - v - 2] = '\0';
+			add = getenv(name);
+			if (!add) {
+				snprintf(why, whylen, "${%s} is not set in the environment", name);
+				free(out);
+				return NULL;
+			}
+			len = strlen(add);
+			v = end + 1;
+		} else {
+			v++;
+		}
+		if (n + len + 1 > cap) {
+			char *bigger = realloc(out, (cap = n + len + 1 + strlen(v)));
+
+			if (!bigger) {
+				free(out);
+				return NULL;
+			}
+			out = bigger;
+		}
+		memcpy(out + n, add, len);
+		n += len;
+	}
+	if (out)
+		out[n] = '\0';
+	else
+		snprintf(why, whylen, "out of memory");
+	return out;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* A profile: "key = value" lines (keys are the long flags' names), "#"
+ * comments, repeatable keys for disk and net. Options in skip (one bit per
+ * run_opts entry) come from the command line, which overrides the file:
+ * their lines are not even expanded. */
+static enum cli_action parse_profile(const char *path, uint32_t skip, struct vm_config *cfg,
+				     char *err, size_t errlen)
+{
+	unsigned first_line[sizeof(run_opts) / sizeof(run_opts[0])] = { 0 };
+	char why[256], *buf, *line, *next;
+	FILE *f = fopen(path, "re");
+	unsigned lineno = 0;
+	long size;
+
+	if (!f)
+		return fail(err, errlen, "--config %s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		return fail(err, errlen, "--config %s: not a readable file of at most 1 MiB", path);
+	}
+	buf = calloc(1, (size_t)size + 1);
+	if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		free(buf);
+		fclose(f);
+		return fail(err, errlen, "--config %s: cannot read it", path);
+	}
+	fclose(f);
+	if (!keep(cfg, buf))
+		return fail(err, errlen, "out of memory");
+	if (memchr(buf, '\0', (size_t)size))
+		return fail(err, errlen, "%s: not a text file", path);
+
+	for (line = buf; line; line = next) {
+		char *eq, *key, *val, *hash;
+		int k;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		/* A comment: a line starting with '#', or " #" to the end. */
+		line = trim(line);
+		if (*line == '#' || !*line)
+			continue;
+		for (hash = strchr(line, '#'); hash; hash = strchr(hash + 1, '#'))
+			if (hash[-1] == ' ' || hash[-1] == '\t') {
+				*hash = '\0';
+				break;
+			}
+		eq = strchr(line, '=');
+		if (!eq)
+			return fail(err, errlen, "%s:%u: expected 'key = value', got '%s'", path, lineno,
+				    trim(line));
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		k = find_opt(key, strlen(key));
+		if (k < 0 || !strcmp(key, "config"))
+			return fail(err, errlen, "%s:%u: unknown key '%s' (keys are the flags' names: kernel, mem, disk, ...)",
+				    path, lineno, key);
+		if (run_opts[k].id != OPT_DISK && run_opts[k].id != OPT_NET) {
+			if (first_line[k])
+				return fail(err, errlen, "%s:%u: '%s' is already set on line %u", path,
+					    lineno, key, first_line[k]);
+			first_line[k] = lineno;
+		}
+		if (skip & (1u << k))
+			continue;
+		if (!*val)
+			return fail(err, errlen, "%s:%u: '%s' has no value", path, lineno, key);
+		if (run_opts[k].flag) {
+			if (!strcmp(val, "yes") || !strcmp(val, "on") || !strcmp(val, "true"))
+				val = "";
+			else if (!strcmp(val, "no") || !strcmp(val, "off") || !strcmp(val, "false"))
+				continue;
+			else
+				return fail(err, errlen, "%s:%u: '%s' takes yes or no, not '%s'", path,
+					    lineno, key, val);
+		} else {
+			val = expand(val, why, sizeof(why));
+			if (!val)
+				return fail(err, errlen, "%s:%u: %s: %s", path, lineno, key, why);
+			if (!keep(cfg, val))
+				return fail(err, errlen, "out of memory");
+		}
+		if (apply_opt(run_opts[k].id, run_opts[k].name, val, cfg, why, sizeof(why)) == CLI_ERROR)
+			return fail(err, errlen, "%s:%u: %s", path, lineno, why);
 	}
 	return CLI_RUN;
 }
 
 enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen)
 {
+	const char *profile = NULL;
+	uint32_t given = 0;
+	int first = 2;
+
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem_size = CFG_DEFAULT_MEM;
 	cfg->cpus = 1;
@@ -285,8 +485,6 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 		return CLI_HELP;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return CLI_VERSION;
-	int first = 2;
-
 	if (!strcmp(argv[1], "dump-dtb")) {
 		if (argc < 3 || !strncmp(argv[2], "--", 2))
 			return fail(err, errlen, "dump-dtb needs a FILE to write (airlock dump-dtb FILE [run options])");
@@ -296,35 +494,50 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 		return fail(err, errlen, "unknown command '%s' (try 'airlock --help')", argv[1]);
 	}
 
-	for (int i = first; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL, *eq;
-		size_t namelen;
-		unsigned k;
+	/* Two passes: the command line first names what it sets (and the
+	 * profile), the profile fills in the rest, then the flags apply. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = first; i < argc; i++) {
+			const char *arg = argv[i], *val = NULL, *eq;
+			size_t namelen;
+			int k;
 
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
-			return CLI_HELP;
-		if (strncmp(arg, "--", 2) != 0)
-			return fail(err, errlen, "unexpected argument '%s'", arg);
-		arg += 2;
-		eq = strchr(arg, '=');
-		namelen = eq ? (size_t)(eq - arg) : strlen(arg);
-		for (k = 0; k < sizeof(run_opts) / sizeof(run_opts[0]); k++)
-			if (strlen(run_opts[k].name) == namelen &&
-			    !strncmp(run_opts[k].name, arg, namelen))
-				break;
-		if (k == sizeof(run_opts) / sizeof(run_opts[0]))
-			return fail(err, errlen, "unknown option '--%.*s' (try 'airlock --help')",
-				    (int)namelen, arg);
-		if (run_opts[k].flag) {
-			if (eq)
-				return fail(err, errlen, "--%s takes no value", run_opts[k].name);
-		} else if (eq)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		else
-			return fail(err, errlen, "--%s needs a value", run_opts[k].name);
-		if (apply_opt(run_opts[k].id, run_opts[k].name, val, cfg, err, errlen) == CLI_ERROR)
+			if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
+				return CLI_HELP;
+			if (strncmp(arg, "--", 2) != 0)
+				return fail(err, errlen, "unexpected argument '%s'", arg);
+			arg += 2;
+			eq = strchr(arg, '=');
+			namelen = eq ? (size_t)(eq - arg) : strlen(arg);
+			k = find_opt(arg, namelen);
+			if (k < 0)
+				return fail(err, errlen, "unknown option '--%.*s' (try 'airlock --help')",
+					    (int)namelen, arg);
+			if (run_opts[k].flag) {
+				if (eq)
+					return fail(err, errlen, "--%s takes no value", run_opts[k].name);
+			} else if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return fail(err, errlen, "--%s needs a value", run_opts[k].name);
+			if (pass == 0) {
+				given |= 1u << k;
+				if (run_opts[k].id == OPT_CONFIG) {
+					if (profile)
+						return fail(err, errlen, "--config given twice");
+					profile = val;
+				}
+				continue;
+			}
+			if (run_opts[k].id == OPT_CONFIG)
+				continue;
+			if (apply_opt(run_opts[k].id, run_opts[k].name, val, cfg, err, errlen) == CLI_ERROR)
+				return CLI_ERROR;
+		}
+		if (pass == 0 && profile &&
+		    parse_profile(profile, given, cfg, err, errlen) == CLI_ERROR)
 			return CLI_ERROR;
 	}
 	if (!cfg->kernel)
@@ -334,7 +547,7 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 
 void cli_usage(void)
 {
-	printf("Usage: airlock run --kernel PATH [options]\n"
+	printf("Usage: airlock run [--config FILE] --kernel PATH [options]\n"
 	       "       airlock dump-dtb FILE --kernel PATH [options]   (arm64: write the\n"
 	       "                       device tree the guest would get, then exit)\n"
 	       "       airlock --help | --version\n"
@@ -342,28 +555,38 @@ void cli_usage(void)
 	       "Boots a Linux guest under KVM.\n"
 	       "\n"
 	       "Options of 'run' (defaults in brackets):\n"
+	       "  --config FILE        a profile: 'key = value' lines with the options'\n"
+	       "                       names as keys, # comments, ${VAR} expanded, disk\n"
+	       "                       and net repeatable; flags given here override it\n"
 	       "  --kernel PATH        guest kernel (x86_64: bzImage; arm64: Image)  [required]\n"
 	       "  --initrd PATH        initial ramdisk  [none]\n"
 	       "  --cmdline STR        kernel command line  [console=ttyS0]\n"
 	       "  --mem SIZE           guest RAM, K/M/G/T suffixes, 32M..1T  [256M]\n"
 	       "  --cpus N             virtual CPUs, 1..%d  [1]\n"
-	       "  --log-level LEVEL    error, warn, info or debug  [warn]\n"
+	       "  --log-level LEVEL    error, warn, info or debug; info prints the\n"
+	       "                       exit summary  [warn]\n"
 	       "  --disk PATH[,ro][,bounce=SIZE]  a virtio-blk disk on a raw image;\n"
 	       "                       repeatable  [none]\n"
 	       "  --net tap=NAME[,mac=MAC][,bounce=SIZE]  virtio-net on an existing tap;\n"
 	       "                       repeatable  [none]\n"
 	       "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n"
-	       "  --console serial|virtio  where typed input goes: COM1 (ttyS0) or a\n"
+	       "  --console serial|virtio  where typed input goes: the UART (ttyS0) or a\n"
 	       "                       virtio console (hvc0; use console=hvc0)  [serial]\n"
 	       "  --isolation strict|off  strict: each device reaches only its bounce BAR\n"
 	       "                       (VIRTIO_F_SWIOTLB; needs the airlock guest driver);\n"
 	       "                       off: devices reach all guest RAM  [strict]\n"
 	       "  --bounce SIZE        bounce region per device in strict mode  [64M]\n"
+	       "  --stats-json FILE    write the exit summary (per device requests, bytes,\n"
+	       "                       refusals; per vCPU exits) as JSON  [none]\n"
 	       "\n"
 	       "Console: the guest's ttyS0 is this terminal. Type Ctrl-A x to quit,\n"
 	       "Ctrl-A Ctrl-A to send a literal Ctrl-A.\n"
 	       "\n"
-	       "Exit status: 0 guest powered off or rebooted (or Ctrl-A x), 1 runtime\n"
-	       "failure or guest triple fault, 2 usage error.\n",
+	       "Exit status:\n"
+	       "  0  the guest powered off or rebooted (or Ctrl-A x)\n"
+	       "  1  runtime failure (no /dev/kvm, bad kernel, I/O error, a signal, ...)\n"
+	       "  2  usage error (bad flag or value, bad profile line)\n"
+	       "  3  the guest crashed: x86 triple fault, or a KVM crash event\n"
+	       "  4  a device process died (reserved for the sandboxed device process)\n",
 	       CFG_MAX_CPUS);
 }

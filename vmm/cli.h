@@ -7,10 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit statuses (README, "Exit status"). */
-#define EXIT_GUEST_OFF   0
-#define EXIT_RUNTIME     1
-#define EXIT_USAGE       2
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_ERROR };
 
@@ -21,6 +17,9 @@ int parse_size(const char *s, uint64_t *out);
 /* Parses argv. On CLI_ERROR a one-line message is in err. */
 enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg,
 			  char *err, size_t errlen);
+
+/* Frees what cli_parse kept for the configuration (profile strings). */
+void cli_free(struct vm_config *cfg);
 
 void cli_usage(void);
 

@@ -8,6 +8,13 @@
 
 #define AIRLOCK_VERSION "0.1.0"
 
+/* Exit statuses (README and --help, "Exit status"). */
+#define EXIT_GUEST_OFF    0   /* the guest powered off or rebooted */
+#define EXIT_RUNTIME      1
+#define EXIT_USAGE        2
+#define EXIT_GUEST_CRASH  3   /* triple fault (x86), a crash event */
+#define EXIT_DEVICE_DIED  4   /* a device process died (sandbox) */
+
 #define CFG_MAX_CPUS     64
 #define CFG_MIN_MEM      (32ULL << 20)
 #define CFG_MAX_MEM      (1ULL << 40)
@@ -27,6 +34,9 @@ struct vm_config {
 	uint64_t bounce_size;   /* --bounce */
 	int virtio_console;     /* --console virtio */
 	const char *dump_dtb;   /* dump-dtb FILE: write the device tree and stop */
+	const char *stats_json; /* --stats-json FILE: counters at exit, as JSON */
+	char **owned;           /* strings read from a --config profile */
+	unsigned nowned;
 	unsigned nnets;
 	struct cfg_net {
 		char tap[16];

@@ -1,6 +1,7 @@
 /* airlock: a minimal KVM virtual machine monitor. */
 #include "cli.h"
 #include "log.h"
+#include "stats.h"
 #include "vm.h"
 
 #include <stdio.h>
@@ -29,10 +30,19 @@ int main(int argc, char **argv)
 
 	if (vm_create(&vm, &cfg) < 0) {
 		vm_destroy(&vm);
+		cli_free(&cfg);
 		return EXIT_RUNTIME;
 	}
 	/* dump-dtb: the loader wrote the device tree; nothing runs. */
-	status = cfg.dump_dtb ? 0 : vm_run(&vm);
+	if (cfg.dump_dtb) {
+		status = 0;
+	} else {
+		status = vm_run(&vm);
+		stats_log(&vm);
+		if (stats_save(&vm) < 0 && status == 0)
+			status = EXIT_RUNTIME;
+	}
 	vm_destroy(&vm);
+	cli_free(&cfg);
 	return status;
 }

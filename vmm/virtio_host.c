@@ -190,6 +190,13 @@ int virtio_host_init(struct vm *vm)
 	return 0;
 }
 
+struct virtio_pci *virtio_host_device(struct vm *vm, unsigned i)
+{
+	struct virtio_host *h = vm->virtio;
+
+	return h && i < h->nr ? h->vp[i] : NULL;
+}
+
 int virtio_host_start(struct vm *vm)
 {
 	struct virtio_host *h = vm->virtio;

@@ -11,4 +11,8 @@ int virtio_host_init(struct vm *vm);
 int virtio_host_start(struct vm *vm);
 void virtio_host_destroy(struct vm *vm);
 
+/* The i-th virtio device (creation order), or NULL past the last. */
+struct virtio_pci;
+struct virtio_pci *virtio_host_device(struct vm *vm, unsigned i);
+
 #endif

@@ -175,6 +175,7 @@ void vm_request_exit(struct vm *vm, int status, const char *why)
 	pthread_mutex_lock(&vm->exit_lock);
 	if (!vm->stopping) {
 		vm->exit_status = status;
+		snprintf(vm->exit_why, sizeof(vm->exit_why), "%s", why);
 		__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
 		if (status)
 			pr_err("%s", why);
@@ -237,7 +238,7 @@ static void handle_system_event(struct vcpu *v)
 		vm_request_exit(v->vm, 0, "guest rebooted");
 		break;
 	default:
-		vm_request_exit(v->vm, 1, "guest crashed (system event)");
+		vm_request_exit(v->vm, EXIT_GUEST_CRASH, "guest crashed (KVM system event)");
 		break;
 	}
 }
@@ -256,6 +257,7 @@ static bool handle_exit(struct vcpu *v)
 		handle_mmio(v);
 		return true;
 	case KVM_EXIT_INTR:
+		v->exits_intr++;
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		handle_system_event(v);

@@ -24,7 +24,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
-	uint64_t exits_io, exits_mmio, exits_other;
+	uint64_t exits_io, exits_mmio, exits_intr, exits_other;
 };
 
 struct vm {
@@ -48,6 +48,7 @@ struct vm {
 	/* First request to stop wins; the main thread waits on exit_efd. */
 	int exit_efd;
 	int exit_status;
+	char exit_why[160];       /* what stopped it, for the summary */
 	bool stopping;
 	pthread_mutex_t exit_lock;
 };

@@ -163,7 +163,7 @@ int arch_handle_exit(struct vcpu *vcpu)
 {
 	switch (vcpu->run->exit_reason) {
 	case KVM_EXIT_SHUTDOWN:
-		vm_request_exit(vcpu->vm, 1, "guest triple fault (vCPU shutdown)");
+		vm_request_exit(vcpu->vm, EXIT_GUEST_CRASH, "guest triple fault (vCPU shutdown)");
 		return 1;
 	default:
 		return -1;

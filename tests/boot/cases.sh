@@ -3,6 +3,7 @@
 #   @@CASE <name> BEGIN ... @@CASE <name> RC=<status>
 # and tests/boot/run.sh judges the output. Needs AIRLOCK, KERNEL, INITRD, L2DIR.
 CMD="console=ttyS0 quiet panic=-1"
+case $(uname -m) in aarch64) PROFILE_ARCH=arm64 ;; *) PROFILE_ARCH=x86_64 ;; esac
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-240}
 
 # CASES (or the file cases.list beside the kernel): which cases to run.
@@ -135,6 +136,24 @@ hostile_case() {
 	echo "@@CASE hostile RC=$rc"
 }
 want hostile && hostile_case
+# The hostile-guest suite: a hostile driver in the guest (guest/hostile)
+# takes the first disk and runs case after case against it; the second disk
+# must keep working and the canary page never reach the image.
+hsuite_case() {
+	echo "@@CASE hsuite BEGIN"
+	timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" \
+		--mem 256M --bounce 16M --disk "$L2DIR/diskG.img" --disk "$L2DIR/diskB.img,ro" \
+		--log-level info --cmdline "$CMD airlock.test=hsuite airlock.action=poweroff" \
+		</dev/null 2>&1
+	rc=$?
+	if grep -q AIRLOCK-CANARY-RAM "$L2DIR/diskG.img"; then
+		echo "@@CANARY-IN-IMAGE yes"
+	else
+		echo "@@CANARY-IN-IMAGE no"
+	fi
+	echo "@@CASE hsuite RC=$rc"
+}
+want hsuite && hsuite_case
 run_case lifecycle run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 256M \
 	--disk "$L2DIR/diskE.img,ro,bounce=64K" --rng --log-level info \
 	--cmdline "$CMD airlock.test=lifecycle airlock.action=poweroff"
@@ -145,6 +164,30 @@ run_case oldproto run --kernel "$L2DIR/oldproto.bzimage" --mem 64M
 run_case triplefault run --kernel "$L2DIR/triplefault.bzimage" --mem 64M
 run_case toosmall run --kernel "$KERNEL" --initrd "$INITRD" --mem 32M
 run_case badcpus run --kernel "$KERNEL" --cpus 0
+# The shipped profiles (configs/), with the command line overriding a line.
+if want profmin; then
+	echo "@@CASE profmin BEGIN"
+	AIRLOCK_KERNEL=$KERNEL AIRLOCK_INITRD=$INITRD timeout "$BOOT_TIMEOUT" "$AIRLOCK" run \
+		--config "$L2DIR/$PROFILE_ARCH-minimal.conf" --cmdline "$CMD airlock.action=poweroff" \
+		</dev/null 2>&1
+	echo "@@CASE profmin RC=$?"
+fi
+if want profvirtio; then
+	echo "@@CASE profvirtio BEGIN"
+	rm -f /tmp/stats.json
+	AIRLOCK_KERNEL=$KERNEL AIRLOCK_INITRD=$L2DIR/initrd-av.gz AIRLOCK_DISK=$L2DIR/diskF.img \
+	AIRLOCK_TAP=tap0 unshare -n sh -c "tunctl -t tap0 >/dev/null && ip link set lo up &&
+		ip addr add 192.168.77.1/24 dev tap0 && ip link set tap0 up &&
+		timeout $BOOT_TIMEOUT $AIRLOCK run --config $L2DIR/$PROFILE_ARCH-virtio.conf \
+			--stats-json /tmp/stats.json \
+			--cmdline '$CMD airlock.test=blk,net airlock.action=poweroff'" \
+		</dev/null 2>&1
+	rc=$?
+	echo "@@JSON-BEGIN"
+	cat /tmp/stats.json 2>/dev/null
+	echo "@@JSON-END"
+	echo "@@CASE profvirtio RC=$rc"
+fi
 # arm64: the device tree airlock would give the guest, written to a file.
 if want dumpdtb; then
 	echo "@@CASE dumpdtb BEGIN"

@@ -90,6 +90,11 @@ INIT
 # benchmarks can run QEMU with KVM inside the same L1 as airlock.
 l1_qemu_root() {
 	root=$1
+	if [ "$GARCH" = arm64 ]; then
+		mkdir -p "$root"
+		cp -a "$("$TOP/tests/bench/qemu-arm64-root.sh")/." "$root/"
+		return
+	fi
 	mkdir -p "$root/usr/bin" "$root/usr/share/qemu" "$root/usr/share/seabios"
 	cp /usr/bin/qemu-system-x86_64 "$root/usr/bin/"
 	ldd /usr/bin/qemu-system-x86_64 | grep -o '/[^ ]*' | while read -r lib; do

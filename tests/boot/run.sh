@@ -23,6 +23,9 @@ head -c $((1024 * 1024 + 100)) /dev/urandom > "$work/diskB.img"
 cp "$work/diskA.img" "$work/diskC.img"     # for the strict-isolation case
 cp "$work/diskA.img" "$work/diskD.img"     # for the hostile-driver case
 cp "$work/diskA.img" "$work/diskE.img"     # for the guest-driver lifecycle case
+cp "$work/diskA.img" "$work/diskF.img"     # for the shipped virtio profile
+cp "$work/diskA.img" "$work/diskG.img"     # the hostile suite's target
+cp "$TOP"/configs/*.conf "$work/"
 cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
@@ -30,7 +33,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile lifecycle locked mem512 stdin hvc badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite lifecycle profmin profvirtio locked mem512 stdin hvc badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -40,7 +43,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile lifecycle locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite lifecycle profmin profvirtio locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -66,7 +69,8 @@ nested)
 		echo "$todo" > "$work/cases.list"
 		cpio=$(l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
-			"$work/diskD.img" "$work/diskE.img" "$work/initrd-av.gz")
+			"$work/diskD.img" "$work/diskE.img" "$work/diskF.img" "$work/diskG.img" "$work/initrd-av.gz" \
+			"$work"/*.conf)
 		l1_run "$cpio" "$raw.ts"
 		rm -f "$cpio"
 		cut -d' ' -f2- "$raw.ts" >> "$raw"
@@ -147,7 +151,7 @@ expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
 	ok "the guest's lspci shows the virtio device (modern ID 1af4:1044, revision 1)"
 expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
 	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
-	"virtio-rng: [1-9][0-9]* requests, 0 ring refusals" &&
+	"virtio-rng (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals" &&
 	ok "--rng: the stock virtio_pci + virtio-rng drivers bind (MSI-X, ioeventfd) and /dev/hwrng yields bytes"
 expect rng 0 "^AIRLOCK-IRQ.*$msi" && ok "virtio interrupts are MSI-X ($msi_desc)"
 expect blk 0 "^AIRLOCK-SHA256 vda $sha_a" &&
@@ -174,7 +178,7 @@ expect strict 0 "^AIRLOCK-WROTE vda" "^@@HOST-SEES-WRITE yes" "^AIRLOCK-RO-WRITE
 	ok "strict: write + sync through the bounce BAR reaches the image; read-only disk refuses"
 expect strict 0 "^AIRLOCK-PING ok" && ok "strict: virtio-net ping through the bounce BAR"
 expect strict 0 "^AIRLOCK-HWRNG virtio_rng.0 64" && ok "strict: virtio-rng through the bounce BAR"
-expect strict 0 "virtio-blk: [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials" &&
+expect strict 0 "virtio-blk (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials" &&
 	expect_not strict "DMA denials.*[1-9][0-9]* DMA denials\|[1-9][0-9]* DMA denials" &&
 	ok "strict: no device was refused a single DMA access"
 expect hostile 0 "^AIRLOCK-HOSTILE 0000:00:01.0 0x1042 canary-intact" \
@@ -182,16 +186,57 @@ expect hostile 0 "^AIRLOCK-HOSTILE 0000:00:01.0 0x1042 canary-intact" \
 	ok "hostile driver: buffers in guest RAM are refused; the canary is neither written (rng) nor copied out (blk)"
 expect hostile 0 "virtio-blk (00:01.0): queue 0 refused: .*outside the DMA window" \
 	"virtio-rng (00:03.0): queue 0 refused" \
-	"virtio-blk: [0-9]* requests, 1 ring refusals, [1-9][0-9]* DMA denials" \
-	"virtio-rng: [0-9]* requests, 1 ring refusals, [1-9][0-9]* DMA denials" &&
+	"virtio-blk (00:01.0): [0-9]* requests, 1 ring refusals, [1-9][0-9]* DMA denials" \
+	"virtio-rng (00:03.0): [0-9]* requests, 1 ring refusals, [1-9][0-9]* DMA denials" &&
 	ok "hostile driver: each refusal is reported once and counted per device (ring refusals, DMA denials)"
 expect hostile 0 "^AIRLOCK-AFTER vdb $sha_b" "AIRLOCK-ACTION poweroff" &&
 	ok "hostile driver: airlock keeps running and the other disk still works"
+if expect hsuite 0 "^AIRLOCK-HOSTILE-SETUP" "^AIRLOCK-HOSTILE-DONE" "^AIRLOCK-AFTER vdb $sha_b" \
+	"^@@CANARY-IN-IMAGE no"; then
+	set -- $(section hsuite | sed -n 's/^AIRLOCK-HOSTILE-DONE //p')
+	hs_cases=${1:-0} hs_failed=${2:-1} hs_resets=${3:-0}
+	hs_ok=$(section hsuite | grep -c '^AIRLOCK-HCASE .* ok ')
+	hs_refusals=$(section hsuite | sed -n 's/.*virtio-blk (00:01.0): [0-9]* requests, \([0-9]*\) ring refusals.*/\1/p')
+	section hsuite | grep '^AIRLOCK-HCASE .* FAIL ' | sed 's/^/    /'
+	if [ "$hs_cases" -ge 50 ] && [ "$hs_failed" = 0 ] && [ "$hs_ok" = "$hs_cases" ]; then
+		ok "hostile-guest suite: $hs_cases cases, every one refused or ignored as it should be; the canary page untouched"
+	else
+		bad hsuite "$hs_ok of $hs_cases cases held (at least 50 needed)"
+	fi
+	if [ -n "$hs_refusals" ] && [ "$hs_refusals" -ge "$hs_resets" ] && [ "$hs_resets" -gt 0 ]; then
+		ok "hostile-guest suite: airlock counted $hs_refusals ring refusals for the $hs_resets cases the guest saw refused; the other disk still works"
+	else
+		bad hsuite "ring refusals counted ${hs_refusals:-none}, guest saw $hs_resets"
+	fi
+fi
 expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" &&
 	ok "guest driver: 4 MiB read through a 64 KiB bounce region (the pool fills; back-pressure, no error)"
 expect lifecycle 0 "^AIRLOCK-REBOUND $sha_a4" && ok "guest driver: the disk works again after unbind/bind (device reset)"
 expect lifecycle 0 "^AIRLOCK-UNLOAD ok" "^AIRLOCK-DMESG clean" &&
 	ok "guest driver: every virtio module and airlock_virtio unload without a kernel warning"
+case $GARCH in arm64) parch=arm64 ;; *) parch=x86_64 ;; esac
+expect profmin 0 "^AIRLOCK-GUEST-UP" "^AIRLOCK-ACTION poweroff" &&
+	ok "configs/$parch-minimal.conf boots (kernel and initrd from the environment, --cmdline overriding the file)"
+expect profvirtio 0 "^AIRLOCK-SHA256 vda $sha_a" "^AIRLOCK-PING ok" "^AIRLOCK-HWRNG virtio_rng.0 64" \
+	"^AIRLOCK-CPUS 2$" "virtio-blk (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials; [1-9][0-9]* bytes read and [1-9][0-9]* written through its bounce region" \
+	"vcpu1: [1-9][0-9]* exits: " &&
+	ok "configs/$parch-virtio.conf boots with disk, net and rng through bounce BARs; the exit summary counts requests, bytes and exits"
+if section profvirtio | sed -n '/^@@JSON-BEGIN$/,/^@@JSON-END$/p' | sed '1d;$d' > "$work/stats.json" &&
+	python3 -m json.tool "$work/stats.json" >/dev/null 2>&1 &&
+	python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["exit_status"] == 0 and s["isolation"] == "strict"
+d = {x["name"]: x for x in s["devices"]}
+for n in ("virtio-blk", "virtio-net", "virtio-rng"):
+    assert d[n]["requests"] > 0 and d[n]["bytes_read"] + d[n]["bytes_written"] > 0, n
+    assert d[n]["dma_denials"] == 0 and d[n]["bounce_region_bytes"] > 0, n
+assert len(s["vcpus"]) == 2 and all(sum(v["exits"].values()) > 0 for v in s["vcpus"])
+' "$work/stats.json" 2>/dev/null; then
+	ok "--stats-json writes JSON that parses (python3 -m json.tool) with non-zero counters after I/O"
+else
+	case " $ALL_CASES " in *" profvirtio "*) bad "profvirtio" "--stats-json output missing, not JSON, or counters zero" ;; esac
+fi
 expect locked 1 "is in use: locked" && expect_not locked "cannot create" && ok "a disk image already open for writing is refused (OFD lock), status 1"
 expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 	ok "--mem 512M: the guest sees 512 MiB less kernel reservations"
@@ -200,7 +245,7 @@ expect hvc 0 "^AIRLOCK-TTY /dev/hvc0" "^AIRLOCK-STDIN-42" &&
 	ok "--console virtio: the guest's hvc0 is its console, input and output (virtio-console)"
 expect badkernel 1 "$notkernel" && ok "a file that is not a kernel fails with status 1"
 expect oldproto 1 "too old" && ok "a kernel with boot protocol 2.02 fails with status 1"
-expect triplefault 1 "triple fault" && ok "a guest triple fault ends airlock with status 1"
+expect triplefault 3 "triple fault" && ok "a guest triple fault ends airlock with status 3"
 expect toosmall 1 "needs [0-9]* MiB of RAM" && ok "a kernel too large for --mem fails with status 1"
 expect badcpus 2 "cpus" && ok "--cpus 0 is a usage error (status 2)"
 expect nokvm 1 "/dev/kvm: not available" && ok "no /dev/kvm: one clear line, status 1"

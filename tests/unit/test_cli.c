@@ -15,14 +15,22 @@ static char kernel[] = "/tmp/airlock-test-kernel-XXXXXX";
 static struct vm_config cfg;
 static char err[256];
 
+static char profile[] = "/tmp/airlock-test-profile-XXXXXX";
+static char disk1[] = "/tmp/airlock-test-disk1-XXXXXX";
+static char disk2[] = "/tmp/airlock-test-disk2-XXXXXX";
+
 static int make_kernel(void **state)
 {
-	int fd = mkstemp(kernel);
+	char *files[] = { kernel, profile, disk1, disk2 };
 
 	(void)state;
-	if (fd < 0)
-		return -1;
-	close(fd);
+	for (unsigned i = 0; i < 4; i++) {
+		int fd = mkstemp(files[i]);
+
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
 	return 0;
 }
 
@@ -30,6 +38,9 @@ static int remove_kernel(void **state)
 {
 	(void)state;
 	unlink(kernel);
+	unlink(profile);
+	unlink(disk1);
+	unlink(disk2);
 	return 0;
 }
 
@@ -206,6 +217,130 @@ static void an_unknown_log_level_is_an_error(void **state)
 	EXPECT_ERROR("--log-level: 'loud'", "run", "--kernel", kernel, "--log-level", "loud");
 }
 
+/* Profiles (--config). */
+static void write_profile(const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f = fopen(profile, "w");
+
+	assert_non_null(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+
+static void a_profile_fills_the_config(void **state)
+{
+	(void)state;
+	write_profile("# a test profile\n"
+		      "kernel = %s\n"
+		      "  mem=512M   # trailing comment\n"
+		      "\n"
+		      "cpus = 2\n"
+		      "cmdline = console=ttyS0 quiet a#b\n"
+		      "disk = %s,ro\n"
+		      "disk = %s,bounce=4M\n"
+		      "net = tap=tap0,mac=52:54:00:12:34:56\n"
+		      "rng = yes\n"
+		      "isolation = off\n"
+		      "log-level = info\n", kernel, disk1, disk2);
+	assert_int_equal(PARSE("run", "--config", profile), CLI_RUN);
+	assert_string_equal(cfg.kernel, kernel);
+	assert_int_equal(cfg.mem_size, 512ULL << 20);
+	assert_int_equal(cfg.cpus, 2);
+	assert_string_equal(cfg.cmdline, "console=ttyS0 quiet a#b");
+	assert_int_equal(cfg.ndisks, 2);
+	assert_string_equal(cfg.disks[0].path, disk1);
+	assert_int_equal(cfg.disks[0].ro, 1);
+	assert_int_equal(cfg.disks[1].bounce, 4 << 20);
+	assert_int_equal(cfg.nnets, 1);
+	assert_string_equal(cfg.nets[0].tap, "tap0");
+	assert_int_equal(cfg.rng, 1);
+	assert_int_equal(cfg.strict, 0);
+	assert_int_equal(cfg.log_level, LOG_INFO);
+	cli_free(&cfg);
+}
+
+static void command_line_flags_override_the_profile(void **state)
+{
+	(void)state;
+	write_profile("kernel = %s\nmem = 512M\ncpus = 2\ndisk = %s\ndisk = %s\nrng = no\n", kernel,
+		      disk1, disk2);
+	/* Flags before or after --config win; a repeatable key given on the
+	 * command line replaces the profile's list. */
+	assert_int_equal(PARSE("run", "--mem", "1G", "--config", profile, "--disk", disk2, "--rng"),
+			 CLI_RUN);
+	assert_int_equal(cfg.mem_size, 1ULL << 30);
+	assert_int_equal(cfg.cpus, 2);
+	assert_int_equal(cfg.ndisks, 1);
+	assert_string_equal(cfg.disks[0].path, disk2);
+	assert_int_equal(cfg.rng, 1);
+	cli_free(&cfg);
+	/* A line the command line overrides is not even checked. */
+	write_profile("kernel = %s\nmem = lots\ninitrd = ${AIRLOCK_TEST_UNSET_VAR}\n", kernel);
+	assert_int_equal(PARSE("run", "--config", profile, "--mem", "64M", "--initrd", kernel), CLI_RUN);
+	assert_int_equal(cfg.mem_size, 64ULL << 20);
+	cli_free(&cfg);
+}
+
+static void profile_values_expand_environment_variables(void **state)
+{
+	(void)state;
+	setenv("AIRLOCK_TEST_KERNEL", kernel, 1);
+	setenv("AIRLOCK_TEST_QUIET", "quiet", 1);
+	write_profile("kernel = ${AIRLOCK_TEST_KERNEL}\ncmdline = console=ttyS0 ${AIRLOCK_TEST_QUIET}\n");
+	assert_int_equal(PARSE("run", "--config", profile), CLI_RUN);
+	assert_string_equal(cfg.kernel, kernel);
+	assert_string_equal(cfg.cmdline, "console=ttyS0 quiet");
+	cli_free(&cfg);
+}
+
+#define EXPECT_PROFILE_ERROR(line, msg, ...) do {                                 \
+	char want_[512];                                                         \
+	write_profile(__VA_ARGS__);                                              \
+	snprintf(want_, sizeof(want_), "%s:%d: %s", profile, line, msg);         \
+	assert_int_equal(PARSE("run", "--config", profile), CLI_ERROR);          \
+	if (strncmp(err, want_, strlen(want_)))                                  \
+		fail_msg("got '%s', want '%s...'", err, want_);                  \
+	cli_free(&cfg);                                                          \
+} while (0)
+
+static void every_profile_error_names_the_file_and_line(void **state)
+{
+	(void)state;
+	EXPECT_PROFILE_ERROR(2, "expected 'key = value', got 'mem 512M'", "kernel = %s\nmem 512M\n", kernel);
+	EXPECT_PROFILE_ERROR(3, "unknown key 'memory'", "# c\nkernel = %s\nmemory = 1G\n", kernel);
+	EXPECT_PROFILE_ERROR(1, "unknown key 'config'", "config = /etc/x\n");
+	EXPECT_PROFILE_ERROR(2, "--mem: invalid size 'lots'", "kernel = %s\nmem = lots\n", kernel);
+	EXPECT_PROFILE_ERROR(3, "'cpus' is already set on line 1", "cpus = 1\nkernel = %s\ncpus = 2\n", kernel);
+	EXPECT_PROFILE_ERROR(1, "'mem' has no value", "mem =\n");
+	EXPECT_PROFILE_ERROR(1, "'rng' takes yes or no, not 'maybe'", "rng = maybe\n");
+	EXPECT_PROFILE_ERROR(1, "initrd: ${AIRLOCK_TEST_UNSET_VAR} is not set", "initrd = ${AIRLOCK_TEST_UNSET_VAR}\n");
+	EXPECT_PROFILE_ERROR(2, "--disk /nonexistent/disk: No such file", "kernel = %s\ndisk = /nonexistent/disk\n", kernel);
+	/* The file itself. */
+	assert_int_equal(PARSE("run", "--config", "/nonexistent/profile"), CLI_ERROR);
+	assert_string_equal(err, "--config /nonexistent/profile: No such file or directory");
+	assert_int_equal(PARSE("run", "--config", profile, "--config", profile), CLI_ERROR);
+	assert_string_equal(err, "--config given twice");
+}
+
+static void an_error_is_one_line_whatever_the_arguments_hold(void **state)
+{
+	(void)state;
+	EXPECT_ERROR("unknown option '--me?m'", "run", "--kernel", kernel, "--me\nm", "1G");
+	EXPECT_ERROR("unexpected argument 'a?b'", "run", "a\rb");
+}
+
+static void the_stats_json_flag_names_a_file(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--stats-json", "/tmp/s.json"), CLI_RUN);
+	assert_string_equal(cfg.stats_json, "/tmp/s.json");
+	EXPECT_ERROR("--stats-json needs a value", "run", "--kernel", kernel, "--stats-json");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +357,12 @@ int main(void)
 		cmocka_unit_test(zero_or_too_many_cpus_are_errors),
 		cmocka_unit_test(an_unknown_log_level_is_an_error),
 		cmocka_unit_test(isolation_and_bounce_sizes_are_checked),
+		cmocka_unit_test(a_profile_fills_the_config),
+		cmocka_unit_test(command_line_flags_override_the_profile),
+		cmocka_unit_test(profile_values_expand_environment_variables),
+		cmocka_unit_test(every_profile_error_names_the_file_and_line),
+		cmocka_unit_test(the_stats_json_flag_names_a_file),
+		cmocka_unit_test(an_error_is_one_line_whatever_the_arguments_hold),
 	};
 	return cmocka_run_group_tests_name("cli", tests, make_kernel, remove_kernel);
 }

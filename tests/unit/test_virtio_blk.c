@@ -103,6 +103,17 @@ static void a_write_lands_in_the_image(void **state)
 	assert_int_equal(at(DAT)[100], 0xab);
 }
 
+static void data_that_is_not_whole_sectors_fails_with_ioerr(void **state)
+{
+	(void)state;
+	request(VIRTIO_BLK_T_IN, 0, 100, true);
+	assert_int_equal(virtio_blk_handle(blk, &win, &c), 1);
+	assert_int_equal(*at(STS), VIRTIO_BLK_S_IOERR);
+	request(VIRTIO_BLK_T_OUT, 0, 513, false);
+	assert_int_equal(virtio_blk_handle(blk, &win, &c), 1);
+	assert_int_equal(*at(STS), VIRTIO_BLK_S_IOERR);
+}
+
 static void a_request_past_the_end_fails_with_ioerr(void **state)
 {
 	(void)state;
@@ -219,6 +230,7 @@ int main(void)
 		T(a_read_returns_the_sectors_and_ok),
 		T(a_write_lands_in_the_image),
 		T(a_request_past_the_end_fails_with_ioerr),
+		T(data_that_is_not_whole_sectors_fails_with_ioerr),
 		T(a_read_only_disk_refuses_writes),
 		T(flush_and_get_id_succeed),
 		T(an_unknown_request_type_is_unsupported),

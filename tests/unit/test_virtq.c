@@ -300,6 +300,18 @@ static void an_indirect_table_outside_the_window_is_refused(void **state)
 	EXPECT_FAULT(VQ_DMA);
 }
 
+static void an_indirect_table_straddling_the_window_end_is_refused(void **state)
+{
+	uint64_t end = GPA + sizeof(mem);
+
+	(void)state;
+	/* Its first entry is inside and ends the chain; the table does not fit. */
+	desc(end - 32, 0, DATA, 8, VIRTQ_DESC_F_WRITE, 0);
+	desc(DESC, 0, end - 32, 48, VIRTQ_DESC_F_INDIRECT, 0);
+	offer(0);
+	EXPECT_FAULT(VQ_DMA);
+}
+
 static void a_closed_window_refuses_the_ring_itself(void **state)
 {
 	(void)state;
@@ -399,6 +411,7 @@ int main(void)
 		T(a_buffer_straddling_the_window_end_is_refused),
 		T(a_buffer_whose_end_wraps_64_bits_is_refused),
 		T(an_indirect_table_outside_the_window_is_refused),
+		T(an_indirect_table_straddling_the_window_end_is_refused),
 		T(a_closed_window_refuses_the_ring_itself),
 		T(queue_geometry_is_checked_when_enabled),
 		T(event_idx_notifies_only_when_used_passes_used_event),

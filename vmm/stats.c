@@ -1,0 +1,105 @@
+#include "stats.h"
+
+#include "log.h"
+#include "virtio_host.h"
+#include "vm.h"
+#include "../devices/virtio_pci.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void stats_log(struct vm *vm)
+{
+	struct virtio_pci *vp;
+	bool bad = vm->exit_status != 0;
+
+	for (unsigned i = 0; (vp = virtio_host_device(vm, i)); i++) {
+		uint64_t denied = dma_denied(vp->win);
+		enum log_level lvl = vp->faults || denied || bad ? LOG_WARN : LOG_INFO;
+
+		if (lvl <= log_level)
+			log_msg(lvl, "%s (00:%02x.0): %llu requests, %llu ring refusals, %llu DMA denials; "
+				"%llu bytes read and %llu written %s", vp->dev->name, vp->slot,
+				(unsigned long long)vp->stats.chains, (unsigned long long)vp->faults,
+				(unsigned long long)denied, (unsigned long long)vp->stats.read,
+				(unsigned long long)vp->stats.written,
+				vp->bounce_size ? "through its bounce region" : "in guest RAM");
+	}
+	if (!bad && log_level < LOG_INFO)
+		return;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		log_msg(bad ? LOG_WARN : LOG_INFO,
+			"vcpu%u: %llu exits: %llu MMIO, %llu port I/O, %llu interrupted, %llu other", i,
+			(unsigned long long)(v->exits_mmio + v->exits_io + v->exits_intr + v->exits_other),
+			(unsigned long long)v->exits_mmio, (unsigned long long)v->exits_io,
+			(unsigned long long)v->exits_intr, (unsigned long long)v->exits_other);
+	}
+}
+
+int stats_write_json(struct vm *vm, FILE *f)
+{
+	struct virtio_pci *vp;
+
+	fprintf(f, "{\n  \"exit_status\": %d,\n  \"exit_reason\": ", vm->exit_status);
+	json_string(f, vm->exit_why);
+	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"devices\": [", vm->cfg->strict ? "strict" : "off");
+	for (unsigned i = 0; (vp = virtio_host_device(vm, i)); i++) {
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_string(f, vp->dev->name);
+		fprintf(f, ", \"pci\": \"00:%02x.0\", \"requests\": %llu, \"bytes_read\": %llu, "
+			"\"bytes_written\": %llu, \"bounce_region_bytes\": %llu, \"ring_refusals\": %llu, "
+			"\"dma_denials\": %llu}",
+			vp->slot, (unsigned long long)vp->stats.chains,
+			(unsigned long long)vp->stats.read, (unsigned long long)vp->stats.written,
+			(unsigned long long)vp->bounce_size, (unsigned long long)vp->faults,
+			(unsigned long long)dma_denied(vp->win));
+	}
+	fprintf(f, "\n  ],\n  \"vcpus\": [");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		fprintf(f, "%s\n    {\"id\": %u, \"exits\": {\"mmio\": %llu, \"io\": %llu, "
+			"\"interrupted\": %llu, \"other\": %llu}}", i ? "," : "", i,
+			(unsigned long long)v->exits_mmio, (unsigned long long)v->exits_io,
+			(unsigned long long)v->exits_intr, (unsigned long long)v->exits_other);
+	}
+	fprintf(f, "\n  ]\n}\n");
+	return ferror(f) ? -1 : 0;
+}
+
+int stats_save(struct vm *vm)
+{
+	const char *path = vm->cfg->stats_json;
+	FILE *f;
+	int ret;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "we");
+	if (!f) {
+		pr_err("--stats-json %s: %s", path, strerror(errno));
+		return -1;
+	}
+	ret = stats_write_json(vm, f);
+	if (fclose(f) != 0 || ret < 0) {
+		pr_err("--stats-json %s: write failed", path);
+		return -1;
+	}
+	return 0;
+}
