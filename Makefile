@@ -22,7 +22,7 @@ endif
 PREFIX    ?= /usr/local
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP
-LDLIBS    += -lpthread
+LDLIBS    += -lseccomp -lpthread
 ifeq ($(ARCH),arm64)
 LDLIBS    := -lfdt $(LDLIBS)
 endif
@@ -103,10 +103,10 @@ $(FUZZ_BUILD)/libfuzz.a: $(FUZZ_OBJS)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_virtio_%: tests/fuzz/fuzz_virtio.c $(FUZZ_BUILD)/libfuzz.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -lpthread
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libfuzz.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -lpthread
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -136,6 +136,11 @@ build/tools/bench-virtq: tests/bench/virtq.c $(BUILD)/libairlock.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(BUILD)/libairlock.a $(LDLIBS)
 
+# For the sandbox boot tests (runs inside the L1 host, static).
+build/tools/memscan-%: tests/boot/memscan.c
+	@mkdir -p $(dir $@)
+	$(if $(filter $*,$(HOST_ARCH)),cc,$(CROSS_$*)gcc) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
 build/tools/kvm-probe: tests/boot/kvm-probe-$(HOST_ARCH).c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
@@ -145,6 +150,7 @@ build/tools/kvm-probe: tests/boot/kvm-probe-$(HOST_ARCH).c
 check-boot: airlock build/tools/kvm-probe
 	$(MAKE) ARCH=x86_64 STATIC=1 build/x86_64-static/airlock
 	$(MAKE) ARCH=arm64 STATIC=1 build/arm64-static/airlock
+	$(MAKE) build/tools/memscan-x86_64 build/tools/memscan-arm64
 	tests/boot/all.sh
 
 check: deps

@@ -37,6 +37,7 @@ for arg in $(cat /proc/cmdline); do
 	case $arg in
 	airlock.action=*) action=${arg#airlock.action=} ;;
 	airlock.test=*) tests=${arg#airlock.test=} ;;
+	airlock.iosecs=*) iosecs=${arg#airlock.iosecs=} ;;
 	esac
 done
 
@@ -121,6 +122,22 @@ case ",$tests," in *,hsuite,*)
 	/bin/airlock-hostile "$t"
 	echo "AIRLOCK-HOSTILE-RC $?"
 	echo "AIRLOCK-AFTER vdb $(dd if=/dev/vdb bs=64k iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
+	;;
+esac
+
+# airlock.test=canary (sandbox tests): a random token planted many times in
+# guest RAM (a tmpfs file), then disk reads for a while, so the host can
+# look for the token in the device processes while they work.
+case ",$tests," in *,canary,*)
+	tok=AIRLOCKTOKEN$(head -c 12 /dev/urandom | od -A n -t x1 | tr -d ' \n')
+	i=0
+	while [ $i -lt 2000 ]; do echo "$tok$tok$tok$tok"; i=$((i + 1)); done > /tmp/canary
+	echo "AIRLOCK-CANARY-PLANTED $tok"
+	end=$(($(date +%s) + ${iosecs:-40}))
+	while [ "$(date +%s)" -lt "$end" ] && [ ! -e /tmp/stop ]; do
+		dd if=/dev/vda of=/dev/null bs=64k iflag=direct 2>/dev/null
+	done
+	echo "AIRLOCK-IO-DONE $(grep -c "$tok" /tmp/canary)"
 	;;
 esac
 

@@ -190,7 +190,8 @@ static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *e
 }
 
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
-	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON };
+	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON,
+	   OPT_SANDBOX };
 
 static const struct {
 	const char *name;
@@ -203,6 +204,7 @@ static const struct {
 	{ "disk", OPT_DISK, 0 },       { "console", OPT_CONSOLE, 0 },
 	{ "net", OPT_NET, 0 },         { "bounce", OPT_BOUNCE, 0 },
 	{ "config", OPT_CONFIG, 0 },   { "stats-json", OPT_STATS_JSON, 0 },
+	{ "sandbox", OPT_SANDBOX, 0 },
 };
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
@@ -274,6 +276,14 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		if (!*val)
 			return fail(err, errlen, "--stats-json needs a file name");
 		cfg->stats_json = val;
+		break;
+	case OPT_SANDBOX:
+		if (!strcmp(val, "on"))
+			cfg->sandbox = 1;
+		else if (!strcmp(val, "off"))
+			cfg->sandbox = 0;
+		else
+			return fail(err, errlen, "--sandbox: '%s' is not on or off", val);
 		break;
 	case OPT_CONFIG:
 		break;          /* read before the other options */
@@ -477,6 +487,7 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 	cfg->log_level = LOG_WARN;
 	cfg->bounce_size = CFG_DEFAULT_BOUNCE;
 	cfg->strict = 1;
+	cfg->sandbox = -1;
 	err[0] = '\0';
 
 	if (argc < 2)
@@ -542,6 +553,12 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 	}
 	if (!cfg->kernel)
 		return fail(err, errlen, "--kernel is required");
+	/* Device processes go with strict isolation: with isolation off the
+	 * devices reach guest RAM, which a device process must not map. */
+	if (cfg->sandbox < 0)
+		cfg->sandbox = cfg->strict;
+	if (cfg->sandbox && !cfg->strict)
+		return fail(err, errlen, "--sandbox on needs --isolation strict (with isolation off the devices reach all of guest RAM)");
 	return CLI_RUN;
 }
 
@@ -576,6 +593,8 @@ void cli_usage(void)
 	       "                       (VIRTIO_F_SWIOTLB; needs the airlock guest driver);\n"
 	       "                       off: devices reach all guest RAM  [strict]\n"
 	       "  --bounce SIZE        bounce region per device in strict mode  [64M]\n"
+	       "  --sandbox on|off     each device in a process of its own that cannot\n"
+	       "                       see guest RAM (uid nobody, seccomp)  [on when strict]\n"
 	       "  --stats-json FILE    write the exit summary (per device requests, bytes,\n"
 	       "                       refusals; per vCPU exits) as JSON  [none]\n"
 	       "\n"
@@ -587,6 +606,6 @@ void cli_usage(void)
 	       "  1  runtime failure (no /dev/kvm, bad kernel, I/O error, a signal, ...)\n"
 	       "  2  usage error (bad flag or value, bad profile line)\n"
 	       "  3  the guest crashed: x86 triple fault, or a KVM crash event\n"
-	       "  4  a device process died (reserved for the sandboxed device process)\n",
+	       "  4  a device process died (the VM is stopped)\n",
 	       CFG_MAX_CPUS);
 }

@@ -31,6 +31,7 @@ struct vm_config {
 	enum log_level log_level;
 	int rng;                /* --rng: a virtio-rng device */
 	int strict;             /* --isolation strict: devices reach their bounce BAR only */
+	int sandbox;            /* --sandbox: a device process per device */
 	uint64_t bounce_size;   /* --bounce */
 	int virtio_console;     /* --console virtio */
 	const char *dump_dtb;   /* dump-dtb FILE: write the device tree and stop */

@@ -6,6 +6,12 @@
 #include <unistd.h>
 
 enum log_level log_level = LOG_WARN;
+static int stderr_tty = -1;
+
+void log_init(void)
+{
+	stderr_tty = isatty(STDERR_FILENO);
+}
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -32,6 +38,9 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	/* One call per line so that lines from different threads do not mix;
 	 * "\r\n" on a terminal because it may be in raw mode. */
+	/* (Known before any device process starts: it may not ask.) */
+	if (stderr_tty < 0)
+		log_init();
 	fprintf(stderr, "airlock: %s%s%s%s", lvl <= LOG_WARN ? level_names[lvl] : "",
-		lvl <= LOG_WARN ? ": " : "", buf, isatty(STDERR_FILENO) ? "\r\n" : "\n");
+		lvl <= LOG_WARN ? ": " : "", buf, stderr_tty ? "\r\n" : "\n");
 }

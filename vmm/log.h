@@ -9,6 +9,9 @@ extern enum log_level log_level;
 /* Returns 0 and sets *out, or -1 if NAME is not a level name. */
 int log_level_parse(const char *name, enum log_level *out);
 
+/* Looks at stderr once (is it a terminal?); main calls it first thing. */
+void log_init(void);
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -13,6 +13,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int status;
 
+	log_init();
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
 	case CLI_HELP:
 		cli_usage();
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_level = cfg.log_level;
+	if (cfg.strict && !cfg.sandbox)
+		pr_warn("--sandbox off: the devices run inside airlock's own process, which maps all of guest RAM; only code discipline keeps them to their bounce BARs (for debugging)");
 
 	if (vm_create(&vm, &cfg) < 0) {
 		vm_destroy(&vm);

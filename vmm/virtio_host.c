@@ -10,6 +10,7 @@
 #include "console.h"
 #include "../devices/virtio_rng.h"
 #include "../arch/arch.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -25,6 +26,7 @@ struct virtio_host {
 	unsigned nr;
 	struct virtio_pci *vp[MAX_VIRTIO];
 	struct virtio_device *dev[MAX_VIRTIO];
+	struct sandbox *sb[MAX_VIRTIO];   /* its device process, or NULL */
 };
 
 static int ioeventfd(struct vm *vm, uint64_t addr, int fd, bool assign)
@@ -40,6 +42,8 @@ static int ioeventfd(struct vm *vm, uint64_t addr, int fd, bool assign)
 static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
 {
 	struct vm *vm = host;
+	struct virtio_host *h = vm->virtio;
+	unsigned i;
 
 	for (unsigned q = 0; q < vp->dev->nqueues; q++) {
 		uint64_t at = addr + VP_NOTIFY_OFF + VP_NOTIFY_MULT * q;
@@ -48,6 +52,12 @@ static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped
 			pr_warn("%s: KVM_IOEVENTFD at %#llx: %s", vp->dev->name,
 				(unsigned long long)at, strerror(errno));
 	}
+	for (i = 0; i < h->nr && h->vp[i] != vp; i++)
+		;
+	/* A sandboxed device's registers live in its process. */
+	if (mapped && i < h->nr && h->sb[i])
+		return iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE, sandbox_bar_io, h->sb[i],
+				      vp->dev->name);
 	if (mapped)
 		return iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE, virtio_pci_bar_io, vp,
 				      vp->dev->name);
@@ -201,10 +211,38 @@ int virtio_host_start(struct vm *vm)
 {
 	struct virtio_host *h = vm->virtio;
 
-	for (unsigned i = 0; h && i < h->nr; i++)
-		if (virtio_pci_start(h->vp[i]) < 0)
+	for (unsigned i = 0; h && i < h->nr; i++) {
+		if (!vm->cfg->sandbox) {
+			if (virtio_pci_start(h->vp[i]) < 0)
+				return -1;
+			continue;
+		}
+		h->sb[i] = sandbox_start(vm, h->vp[i], &ops, h->vp, h->nr);
+		if (!h->sb[i])
 			return -1;
+		if (h->dev[i]->type == 3)
+			console_set_input(vm, sandbox_console_input, h->sb[i]);
+	}
 	return 0;
+}
+
+void virtio_host_sync_stats(struct vm *vm)
+{
+	struct virtio_host *h = vm->virtio;
+
+	for (unsigned i = 0; h && i < h->nr; i++)
+		if (h->sb[i] && sandbox_sync_stats(h->sb[i]) < 0)
+			pr_warn("%s: counters unavailable (its device process is gone)", h->dev[i]->name);
+}
+
+bool virtio_host_reap(struct vm *vm, pid_t pid, int status)
+{
+	struct virtio_host *h = vm->virtio;
+
+	for (unsigned i = 0; h && i < h->nr; i++)
+		if (sandbox_reap(h->sb[i], pid, status))
+			return true;
+	return false;
 }
 
 void virtio_host_destroy(struct vm *vm)
@@ -214,6 +252,8 @@ void virtio_host_destroy(struct vm *vm)
 	if (!h)
 		return;
 	for (unsigned i = 0; i < h->nr; i++) {
+		sandbox_stop(h->sb[i]);
+		h->sb[i] = NULL;
 		if (h->vp[i] && h->vp[i]->dev)
 			virtio_pci_destroy(h->vp[i]);
 		free(h->vp[i]);

@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -354,12 +355,14 @@ int vm_run(struct vm *vm)
 	sigaddset(&term, SIGINT);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGHUP);
+	sigaddset(&term, SIGCHLD);     /* a device process ended */
 	kick = term;
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &kick, &old);
 	sfd = signalfd(-1, &term, SFD_CLOEXEC);
 
-	if (console_start(vm) < 0 || virtio_host_start(vm) < 0) {
+	/* Device processes fork before any other thread exists. */
+	if (virtio_host_start(vm) < 0 || console_start(vm) < 0) {
 		vm_request_exit(vm, 1, "cannot start the console or a device");
 		goto out;
 	}
@@ -379,10 +382,17 @@ int vm_run(struct vm *vm)
 		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			break;
 		if (sfd >= 0 && (p[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
+			struct signalfd_siginfo si = { 0 };
 			char why[64];
 
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+			    si.ssi_signo == SIGCHLD) {
+				pid_t pid;
+				int st;
+
+				while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+					virtio_host_reap(vm, pid, st);
+			} else if (si.ssi_signo) {
 				snprintf(why, sizeof(why), "stopped by signal %s", strsignal((int)si.ssi_signo));
 				vm_request_exit(vm, 1, why);
 			}
@@ -391,6 +401,7 @@ int vm_run(struct vm *vm)
 out:
 	stop_vcpus(vm);
 	console_stop(vm);
+	virtio_host_sync_stats(vm);
 	if (vm->exit_status || log_level >= LOG_DEBUG) {
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			char st[256];

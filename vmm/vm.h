@@ -36,8 +36,8 @@ struct vm {
 	struct pci_bus pci;
 	struct pci_dev host_bridge;
 	/* PCI memory windows (set by the arch); BARs are placed bottom-up. */
-	uint64_t pci_mmio32_next, pci_mmio32_end;
-	uint64_t pci_mmio64_next, pci_mmio64_end;
+	uint64_t pci_mmio32_start, pci_mmio32_next, pci_mmio32_end;
+	uint64_t pci_mmio64_start, pci_mmio64_next, pci_mmio64_end;
 	unsigned nr_vcpus;        /* created so far; cfg->cpus when running */
 	struct vcpu *vcpus;
 	struct arch_vm *arch;

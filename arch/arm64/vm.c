@@ -208,9 +208,9 @@ int arch_vm_init(struct vm *vm)
 		pr_err("KVM_SET_GSI_ROUTING failed: %s", strerror(errno));
 		return -1;
 	}
-	vm->pci_mmio32_next = ARM64_PCI_MMIO32;
+	vm->pci_mmio32_start = vm->pci_mmio32_next = ARM64_PCI_MMIO32;
 	vm->pci_mmio32_end = ARM64_PCI_MMIO32 + ARM64_PCI_MMIO32_SIZE;
-	vm->pci_mmio64_next = ARM64_PCI_MMIO64;
+	vm->pci_mmio64_start = vm->pci_mmio64_next = ARM64_PCI_MMIO64;
 	vm->pci_mmio64_end = ARM64_PCI_MMIO64 + ARM64_PCI_MMIO64_SIZE;
 	if (console_add_serial(vm, IO_MMIO, ARM64_UART, ARM64_UART_SPI) < 0)
 		return -1;

@@ -141,9 +141,9 @@ int arch_vm_init(struct vm *vm)
 	} else if (!(vm->arch->cpuid = get_supported_cpuid(vm->kvm_fd))) {
 		step = "KVM_GET_SUPPORTED_CPUID";
 	} else {
-		vm->pci_mmio32_next = X86_PCI_MMIO32;
+		vm->pci_mmio32_start = vm->pci_mmio32_next = X86_PCI_MMIO32;
 		vm->pci_mmio32_end = X86_PCI_MMIO32 + X86_PCI_MMIO32_SIZE;
-		vm->pci_mmio64_next = x86_pci_mmio64_base(&vm->mem.layout);
+		vm->pci_mmio64_start = vm->pci_mmio64_next = x86_pci_mmio64_base(&vm->mem.layout);
 		vm->pci_mmio64_end = vm->pci_mmio64_next + X86_PCI_MMIO64_SIZE;
 		if (console_add_serial(vm, IO_PIO, X86_COM1_PORT, X86_COM1_IRQ) < 0 ||
 		    x86_power_init(vm) < 0)

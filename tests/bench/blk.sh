@@ -3,6 +3,10 @@
 # guest reads and writes 256 MiB with dd (1 MiB blocks, direct I/O) on a raw
 # image, under airlock and under QEMU -M pc with virtio-blk-pci, RUNS rounds
 # of one run each. MB/s from L0 timestamps of the guest's marker lines.
+# airlock runs three ways: --isolation off; strict (bounce BAR) with its
+# device process (--sandbox on, the default); strict with --sandbox off.
+# Boot time (launch to the guest's init marker, with the disk) is compared
+# for the sandbox on and off too.
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/boot/lib.sh"
@@ -23,6 +27,11 @@ timeout 900 $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz --mem 512
 	--disk $IMG --cmdline "$CMD" </dev/null 2>&1
 echo "@@BENCH strict END rc=$?"
 sleep 2
+echo "@@BENCH nosandbox START"
+timeout 900 $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz --mem 512M --sandbox off \
+	--disk $IMG --cmdline "$CMD" </dev/null 2>&1
+echo "@@BENCH nosandbox END rc=$?"
+sleep 2
 echo "@@BENCH qemu START"
 timeout 900 qemu-system-x86_64 -enable-kvm -cpu host -M pc -m 512M -smp 1 -nodefaults \
 	-no-user-config -nographic -serial stdio -no-reboot -kernel $KERNEL -initrd $INITRD \
@@ -39,7 +48,8 @@ BENCH_FILES=$work/initrd-av.gz
 bench_rounds round "$work/log" $(seq 1 "$RUNS")
 tr -d '\r' < "$work/log" > "$work/log2"
 awk '
-	$2 == "@@BENCH" && $4 == "START" { who = $3; next }
+	$2 == "@@BENCH" && $4 == "START" { who = $3; b0 = $1; next }
+	$2 == "AIRLOCK-GUEST-UP" && who != "" { printf "%s boot %.2f\n", who, $1 - b0; next }
 	$2 == "AIRLOCK-DD" && $4 == "START" { t0[$3] = $1; next }
 	$2 == "AIRLOCK-DD" && $4 == "END" && who != "" { printf "%s %s %.1f\n", who, $3, 256 / ($1 - t0[$3]) }
 ' "$work/log2" > "$work/rates"
@@ -54,4 +64,12 @@ for op in read write; do
 	printf '  %-5s airlock off %7s  strict %7s  QEMU virtio-blk-pci %7s | off/QEMU %s (target >= 1.0)  strict/off %s (target >= 0.7)\n' \
 		"$op" "$a" "$st" "$q" "$(ratio "$a" "$q")" "$(ratio "$st" "$a")"
 done
+for op in read write; do
+	st=$(awk -v o=$op '$1 == "strict" && $2 == o { print $3 }' "$work/rates" | median)
+	ns=$(awk -v o=$op '$1 == "nosandbox" && $2 == o { print $3 }' "$work/rates" | median)
+	printf '  %-5s strict, sandbox on %7s  off %7s | on/off %s (target >= 0.95)\n' "$op" "$st" "$ns" "$(ratio "$st" "$ns")"
+done
+bs=$(awk '$1 == "strict" && $2 == "boot" { print $3 }' "$work/rates" | median)
+bn=$(awk '$1 == "nosandbox" && $2 == "boot" { print $3 }' "$work/rates" | median)
+printf '  boot to init with the disk (s): sandbox on %s  off %s | off/on %s (target >= 0.95)\n' "$bs" "$bn" "$(ratio "$bn" "$bs")"
 echo "  runs: $(tr '\n' ';' < "$work/rates")"

@@ -188,6 +188,76 @@ if want profvirtio; then
 	echo "@@JSON-END"
 	echo "@@CASE profvirtio RC=$rc"
 fi
+# Sandbox: the device processes, inspected while the guest does I/O.
+# Their maps must hold no mapping of the guest RAM memfd (same device and
+# inode as airlock's own), and a token the guest planted in its RAM must be
+# in no readable mapping of theirs, while it is in airlock's RAM mapping
+# (the scan's positive control). MEMSCAN reads a process's mappings.
+children() {    # PID: its child processes (busybox has no pgrep everywhere)
+	for d in /proc/[0-9]*; do
+		[ "$(cut -d' ' -f4 "$d/stat" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"
+	done
+}
+if want sbmaps; then
+	echo "@@CASE sbmaps BEGIN"
+	"$AIRLOCK" run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" \
+		--mem 128M --bounce 16M --disk "$L2DIR/diskB.img,ro" --rng --log-level info \
+		--cmdline "$CMD airlock.test=canary airlock.iosecs=60 airlock.action=poweroff" \
+		</dev/null > /tmp/sbmaps.out 2>&1 &
+	vmm=$!
+	n=0
+	while ! grep -q AIRLOCK-CANARY-PLANTED /tmp/sbmaps.out && [ $n -lt 200 ]; do sleep 1; n=$((n + 1)); done
+	tok=$(sed -n 's/.*AIRLOCK-CANARY-PLANTED //p' /tmp/sbmaps.out | tr -d '\r')
+	ram=$(grep 'memfd:airlock-ram' /proc/$vmm/maps | head -n1 | awk '{print $4, $5}')
+	echo "@@SB-RAM-MAPPING $ram"
+	"$MEMSCAN" "$vmm" "$tok" airlock-ram | tail -n1 | grep -q ' hits [1-9]' && found=found || found=absent
+	echo "@@SB-RAM-TOKEN $found"
+	for c in $(children "$vmm"); do
+		name=$(cat /proc/$c/comm)
+		if awk -v r="$ram" '($4 " " $5) == r' /proc/$c/maps | grep -q .; then maps=guest-ram; else maps=clean; fi
+		hits=$("$MEMSCAN" "$c" "$tok" | sed -n 's/^mappings [0-9]* hits //p')
+		echo "@@SB-CHILD $name uid=$(awk '/^Uid:/ {print $2}' /proc/$c/status) seccomp=$(awk '/^Seccomp:/ {print $2}' /proc/$c/status) nnp=$(awk '/^NoNewPrivs:/ {print $2}' /proc/$c/status) maps=$maps token-hits=$hits fds=$(ls /proc/$c/fd | wc -l)"
+	done
+	n=0
+	while kill -0 "$vmm" 2>/dev/null && [ $n -lt "$BOOT_TIMEOUT" ]; do sleep 1; n=$((n + 1)); done
+	kill -9 "$vmm" 2>/dev/null
+	wait "$vmm"
+	rc=$?
+	cat /tmp/sbmaps.out
+	echo "@@CASE sbmaps RC=$rc"
+fi
+# A device process that makes a forbidden system call dies of SIGSYS;
+# airlock says so and ends with status 4.
+(export AIRLOCK_TEST_HOOK=sandbox-forbidden-syscall
+run_case sbsigsys run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 128M --rng \
+	--cmdline "$CMD airlock.action=poweroff")
+# Killing a device process mid-I/O: status 4 within seconds.
+if want sbkill; then
+	echo "@@CASE sbkill BEGIN"
+	"$AIRLOCK" run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 128M \
+		--disk "$L2DIR/diskB.img,ro" \
+		--cmdline "$CMD airlock.test=canary airlock.iosecs=200 airlock.action=poweroff" \
+		</dev/null > /tmp/sbkill.out 2>&1 &
+	vmm=$!
+	n=0
+	while ! grep -q AIRLOCK-CANARY-PLANTED /tmp/sbkill.out && [ $n -lt 200 ]; do sleep 1; n=$((n + 1)); done
+	sleep 2
+	for c in $(children "$vmm"); do
+		[ "$(cat /proc/$c/comm)" = airlock-blk ] && kill -9 "$c"
+	done
+	t0=$(date +%s)
+	n=0
+	while kill -0 "$vmm" 2>/dev/null && [ $n -lt 60 ]; do sleep 1; n=$((n + 1)); done
+	kill -9 "$vmm" 2>/dev/null
+	wait "$vmm"
+	rc=$?
+	cat /tmp/sbkill.out
+	echo "@@SBKILL-SECONDS $(($(date +%s) - t0))"
+	echo "@@CASE sbkill RC=$rc"
+fi
+# --sandbox off: one process, with a warning; the disk still works.
+run_case sboff run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 128M --sandbox off \
+	--disk "$L2DIR/diskB.img,ro" --cmdline "$CMD airlock.test=blk airlock.action=poweroff"
 # arm64: the device tree airlock would give the guest, written to a file.
 if want dumpdtb; then
 	echo "@@CASE dumpdtb BEGIN"

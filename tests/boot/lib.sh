@@ -25,7 +25,8 @@ guest_prepare() {
 
 # The static airlock that runs inside L1.
 static_airlock_build() {
-	make -s -C "$TOP" ARCH="$(airlock_arch)" STATIC=1 "build/$(airlock_arch)-static/airlock"
+	make -s -C "$TOP" ARCH="$(airlock_arch)" STATIC=1 "build/$(airlock_arch)-static/airlock" \
+		"build/tools/memscan-$(airlock_arch)"
 }
 
 # Is /dev/kvm here usable at hardware speed? Some sandboxes offer a /dev/kvm
@@ -60,6 +61,7 @@ l1_build() {
 		cp "$KDIR/root/lib/modules/$KVER/$m" "$tmp/mods/"
 	done
 	cp "$STATIC_AIRLOCK" "$tmp/bin/airlock"
+	cp "$TOP/build/tools/memscan-$(airlock_arch)" "$tmp/bin/memscan"
 	cp "$KERNEL" "$tmp/l2/vmlinuz"
 	cp "$GUEST_INITRD" "$tmp/l2/initrd.gz"
 	for f in "$@"; do cp "$f" "$tmp/l2/"; done
@@ -75,7 +77,7 @@ mount -t devtmpfs devtmpfs /dev
 for m in irqbypass kvm ccp kvm-amd tun; do [ -f /mods/$m.ko ] || continue; insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
 if [ -c /dev/kvm ]; then echo "@@L1 KVM-READY"; else echo "@@L1 NO-KVM"; fi
 dmesg | grep -m2 -e 'VHE mode initialized' -e 'Nested Virtualization enabled' | sed 's/^/@@L1 DMESG /' 
-AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
+MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
 echo "@@L1 DONE"
 poweroff -f
 INIT
@@ -153,7 +155,8 @@ bench_setup() {
 		echo "bench: running directly on this host's /dev/kvm"
 	else
 		BENCH_MODE=nested
-		echo "bench: nested: L1 = QEMU TCG with emulated SVM; airlock and QEMU both run in L1," \
+		if [ "$GARCH" = arm64 ]; then host="QEMU TCG virt board with EL2"; else host="QEMU TCG with emulated SVM"; fi
+		echo "bench: nested: L1 = $host; airlock and QEMU both run in L1," \
 			"a fresh L1 for each round"
 		l1_qemu_root "$work/root"
 	fi

@@ -2,6 +2,8 @@
 # Writes small images that look like bzImages for the error-path boot tests:
 #   mkfake-bzimage.sh triplefault OUT   valid header; the 64-bit entry runs
 #                                       ud2 with no IDT, so the CPU triple-faults
+#   mkfake-bzimage.sh spin OUT          valid header; the 64-bit entry spins
+#                                       forever (jmp .): a guest that never ends
 #   mkfake-bzimage.sh oldproto OUT      boot protocol 2.02
 #   mkfake-bzimage.sh text OUT          not a kernel at all
 set -eu
@@ -21,7 +23,7 @@ case $kind in
 text)
 	printf 'this is not a kernel\n' > "$out"
 	exit 0 ;;
-triplefault) ver_lo=0f ;;
+triplefault|spin) ver_lo=0f ;;
 oldproto) ver_lo=02 ;;
 *) echo "mkfake-bzimage: unknown kind $kind" >&2; exit 2 ;;
 esac
@@ -42,4 +44,8 @@ put $((0x238)) ff 07 00 00              # cmdline_size 2047
 put $((0x258)) 00 00 00 01 00 00 00 00  # pref_address 16 MiB
 put $((0x260)) 00 00 10 00              # init_size 1 MiB
 # Payload at 0x400: startup_64 is 0x200 into it.
-put $((0x400 + 0x200)) 0f 0b            # ud2
+if [ "$kind" = spin ]; then
+	put $((0x400 + 0x200)) eb fe        # jmp .
+else
+	put $((0x400 + 0x200)) 0f 0b        # ud2
+fi

@@ -33,7 +33,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite lifecycle profmin profvirtio locked mem512 stdin hvc badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff lifecycle profmin profvirtio locked mem512 stdin hvc badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -43,7 +43,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite lifecycle profmin profvirtio locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff lifecycle profmin profvirtio locked mem512 stdin hvc badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -58,7 +58,7 @@ raw=$work/console.log
 start=$(date +%s)
 case $mode in
 direct)
-	CASES=$ALL_CASES AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD L2DIR=$work \
+	CASES=$ALL_CASES MEMSCAN=$TOP/build/tools/memscan-$(airlock_arch) AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD L2DIR=$work \
 		sh "$TOP/tests/boot/cases.sh" > "$raw" 2>&1 ;;
 nested)
 	# A wedged L1 (seen in about 3% of nested boots) loses only the cases
@@ -209,6 +209,24 @@ if expect hsuite 0 "^AIRLOCK-HOSTILE-SETUP" "^AIRLOCK-HOSTILE-DONE" "^AIRLOCK-AF
 		bad hsuite "ring refusals counted ${hs_refusals:-none}, guest saw $hs_resets"
 	fi
 fi
+expect sbmaps 0 "device process [0-9]* (uid" "^@@SB-RAM-TOKEN found" \
+	"^@@SB-CHILD airlock-blk uid=65534 seccomp=2 nnp=1 maps=clean token-hits=0" \
+	"^@@SB-CHILD airlock-rng uid=65534 seccomp=2 nnp=1 maps=clean token-hits=0" &&
+	expect_not sbmaps "maps=guest-ram" &&
+	ok "sandbox: while the guest does I/O its device processes (uid nobody, seccomp, no_new_privs) map no guest RAM, and a token planted in guest RAM is in none of their readable memory (it is in airlock's)"
+expect sbsigsys 4 "virtio-rng (00:0[0-9].0): device process [0-9]* was killed by SIGSYS (a system call its seccomp filter forbids); stopping the VM" &&
+	ok "sandbox: a device process making a forbidden system call dies of SIGSYS; airlock says so and exits 4"
+if expect sbkill 4 "virtio-blk (00:0[0-9].0): device process [0-9]* was killed by SIGKILL; stopping the VM"; then
+	secs=$(section sbkill | sed -n 's/^@@SBKILL-SECONDS //p')
+	if [ -n "$secs" ] && [ "$secs" -le 10 ]; then
+		ok "sandbox: killing the disk's device process mid-I/O ends airlock with status 4 in ${secs}s"
+	else
+		bad sbkill "airlock took ${secs:-?}s to stop"
+	fi
+fi
+expect sboff 0 "sandbox off: the devices run inside airlock's own process" "^AIRLOCK-SHA256 vda $sha_b" &&
+	expect_not sboff "device process" &&
+	ok "--sandbox off: one process, a warning, and the disk still works"
 expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" &&
 	ok "guest driver: 4 MiB read through a 64 KiB bounce region (the pool fills; back-pressure, no error)"
 expect lifecycle 0 "^AIRLOCK-REBOUND $sha_a4" && ok "guest driver: the disk works again after unbind/bind (device reset)"

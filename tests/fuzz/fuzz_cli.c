@@ -8,22 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static char profile[64];
-
-static void remove_profile(void)
-{
-	unlink(profile);
-}
+static int profile_fd = -1;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(profile, sizeof(profile), "/tmp/airlock-fuzz-profile-%d", (int)getpid());
+	/* The profile lives in a memfd: no file system per execution. */
+	profile_fd = memfd_create("fuzz-profile", 0);
+	if (profile_fd < 0)
+		abort();
+	snprintf(profile, sizeof(profile), "/proc/self/fd/%d", profile_fd);
 	setenv("AIRLOCK_FUZZ", "/bin/sh", 1);
-	atexit(remove_profile);
 	return 0;
 }
 
@@ -43,12 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc++] = "airlock";
 	argv[argc++] = "run";
 	if (split) {
-		FILE *f = fopen(profile, "w");
-
-		if (!f)
+		if (ftruncate(profile_fd, 0) < 0 ||
+		    pwrite(profile_fd, split + 1, size - alen - 1, 0) != (ssize_t)(size - alen - 1))
 			abort();
-		fwrite(split + 1, 1, size - alen - 1, f);
-		fclose(f);
 		argv[argc++] = "--config";
 		argv[argc++] = profile;
 	}

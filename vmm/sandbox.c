@@ -1,0 +1,561 @@
+/* Device processes. With --sandbox on (the default under strict isolation)
+ * each virtio device runs in a child process of its own: its virtqueues,
+ * its model (disk image, tap, ...) and its transport state. The child maps
+ * its bounce region and nothing of guest RAM, keeps only its own fds, runs
+ * as nobody with no_new_privs under a seccomp allowlist. So the promise that
+ * a device reaches only its bounce BAR is kept by the host MMU, not by code
+ * discipline (crosvm's jailed devices are the model).
+ *
+ * The data path never leaves the child: queue notifies are the ioeventfds
+ * KVM signals, interrupts the irqfds KVM injects from. What the vCPUs do to
+ * the device's registers (BAR0, config space) is forwarded to it over a
+ * socketpair (vmm/sandbox_msg.h); the reply carries what only airlock can do
+ * with KVM (map BAR0 or the bounce region, point an MSI route), checked
+ * before it is done. The INTx line comes back on a second socket.
+ *
+ * If a device process dies, or stops answering, the VM ends with exit
+ * status 4 and the reason: a disk vanishing under a running guest is worse
+ * than a clean stop. */
+#include "sandbox.h"
+
+#include "log.h"
+#include "vm.h"
+#include "../devices/virtio_console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REPLY_TIMEOUT_MS 5000
+#define NOBODY 65534
+
+struct sandbox {
+	struct vm *vm;
+	struct virtio_pci *vp;          /* parent: static facts; child: the device */
+	const struct virtio_host_ops *ops;  /* parent: what actions turn into */
+	pid_t pid;
+	int ctl, evt;                   /* parent's ends */
+	pthread_mutex_t lock;           /* one request at a time */
+	pthread_t evt_thread;
+	bool evt_started, dead;
+	/* child */
+	int cctl, cevt;
+	struct sb_reply *reply;         /* gathering the current reply's actions */
+};
+
+/* --- the device process -------------------------------------------------- */
+
+static void add_action(struct sandbox *sb, struct sb_action a)
+{
+	if (sb->reply && sb->reply->nactions < SB_MAX_ACTIONS)
+		sb->reply->act[sb->reply->nactions++] = a;
+}
+
+static int child_map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
+{
+	(void)vp;
+	add_action(host, (struct sb_action){ .type = SB_ACT_MAP_BAR, .on = mapped, .addr = addr });
+	return 0;
+}
+
+static int child_map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
+{
+	(void)vp;
+	add_action(host, (struct sb_action){ .type = SB_ACT_MAP_BOUNCE, .on = mapped, .addr = addr });
+	return 0;
+}
+
+static int child_irq_alloc(void *host, int *efd)
+{
+	(void)host;
+	*efd = -1;
+	return -1;      /* vectors are allocated before the fork */
+}
+
+static int child_irq_route(void *host, struct virtio_pci *vp, int gsi, uint64_t addr, uint32_t data)
+{
+	(void)vp;
+	add_action(host, (struct sb_action){ .type = SB_ACT_IRQ_ROUTE, .gsi = gsi, .addr = addr,
+					     .data = data });
+	return 0;
+}
+
+static void child_intx(void *host, unsigned gsi, int level)
+{
+	struct sandbox *sb = host;
+	struct sb_event e = { .version = SB_VERSION, .type = SB_EV_INTX, .level = level != 0 };
+
+	(void)gsi;
+	if (send(sb->cevt, &e, sizeof(e), MSG_NOSIGNAL) < 0) {
+		/* airlock is gone: the next read of the control socket ends us */
+	}
+}
+
+static const struct virtio_host_ops child_ops = {
+	.map_bar = child_map_bar, .map_bounce = child_map_bounce, .irq_alloc = child_irq_alloc,
+	.irq_route = child_irq_route, .intx = child_intx,
+};
+
+static void child_serve(struct sandbox *sb, const struct sb_req *q, struct sb_reply *r)
+{
+	struct virtio_pci *vp = sb->vp;
+	uint8_t data[8] = { 0 };
+
+	memset(r, 0, sizeof(*r));
+	r->version = SB_VERSION;
+	if (sb_check_req(q, VP_BAR_SIZE) < 0) {
+		r->status = EPROTO;
+		return;
+	}
+	sb->reply = r;
+	switch (q->type) {
+	case SB_BAR_READ:
+	case SB_BAR_WRITE:
+		memcpy(data, &q->val, 8);
+		virtio_pci_bar_io(vp, q->off, data, q->len, q->type == SB_BAR_WRITE);
+		memcpy(&r->val, data, 8);
+		break;
+	case SB_CFG_READ:
+		r->val = pci_cfg_read(&vp->pci, q->off, q->len);
+		break;
+	case SB_CFG_WRITE:
+		pci_cfg_write(&vp->pci, q->off, q->len, (uint32_t)q->val);
+		break;
+	case SB_CONSOLE_INPUT:
+		if (vp->dev->type == 3)
+			r->val = virtio_console_receive(vp->dev, q->data, q->len);
+		break;
+	case SB_STATS:
+		r->stats = (struct sb_stats){ vp->stats.chains, vp->stats.read, vp->stats.written,
+					      vp->faults, dma_denied(vp->win) };
+		break;
+	}
+	sb->reply = NULL;
+}
+
+/* One request on the control socket; 1 when airlock has gone. */
+static int child_request(void *opaque)
+{
+	struct sandbox *sb = opaque;
+	struct sb_reply r;
+	struct sb_req q;
+	ssize_t n = recv(sb->cctl, &q, sizeof(q), MSG_WAITALL);
+
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+		return 1;
+	if (n != (ssize_t)sizeof(q))
+		return 0;
+	child_serve(sb, &q, &r);
+	return send(sb->cctl, &r, sizeof(r), MSG_NOSIGNAL) == (ssize_t)sizeof(r) ? 0 : 1;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Closes every fd but the listed ones. */
+static int keep_only(int *keep, unsigned n)
+{
+	unsigned lo = 0;
+
+	qsort(keep, n, sizeof(*keep), cmp_int);
+	for (unsigned i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < lo)
+			continue;
+		if ((unsigned)keep[i] > lo && syscall(SYS_close_range, lo, keep[i] - 1, 0) < 0)
+			return -1;
+		lo = (unsigned)keep[i] + 1;
+	}
+	return (int)syscall(SYS_close_range, lo, ~0u, 0);
+}
+
+/* Allowed system calls: what the I/O loop, the device models, malloc and
+ * stdio need once everything is open. Anything else kills the process. */
+static int install_seccomp(void)
+{
+	static const char *const allow[] = {
+		"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+		"preadv2", "pwritev2", "fdatasync", "fsync", "epoll_wait", "epoll_pwait",
+		"epoll_pwait2", "recvmsg", "sendmsg", "recvfrom", "sendto", "close", "exit",
+		"exit_group", "rt_sigreturn", "rt_sigprocmask", "futex", "brk", "munmap",
+		"madvise", "mremap", "getrandom", "clock_gettime", "clock_nanosleep", "nanosleep",
+		"getpid", "gettid", "fstat", "newfstatat", "lseek", "restart_syscall", "sched_yield",
+	};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int ret = ctx ? 0 : -ENOMEM;
+
+	for (unsigned i = 0; !ret && i < sizeof(allow) / sizeof(allow[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(allow[i]);
+
+		if (nr != __NR_SCMP_ERROR)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* Memory, never executable; the link-state query of virtio-net. */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, SIOCGIFFLAGS));
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
+}
+
+static void child_fail(struct sandbox *sb, const char *what)
+{
+	pr_err("%s: device process: %s: %s", sb->vp->dev->name, what, strerror(errno));
+	_exit(111);
+}
+
+static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsigned nall)
+{
+	struct virtio_pci *vp = sb->vp;
+	struct vm *vm = sb->vm;
+	const char *hook = getenv("AIRLOCK_TEST_HOOK");
+	char name[16];
+	int keep[8 + 2 * VIRTIO_MAX_QUEUES + 4];
+	unsigned n = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	snprintf(name, sizeof(name), "airlock-%s", vp->dev->name + (strncmp(vp->dev->name, "virtio-", 7) ? 0 : 7));
+	prctl(PR_SET_NAME, name);
+
+	/* Nothing of guest RAM, no other device's bounce region, no vCPU. */
+	munmap(vm->mem.host, vm->mem.size);
+	for (unsigned i = 0; i < nall; i++)
+		if (all[i] != vp && all[i]->bounce)
+			munmap(all[i]->bounce, all[i]->bounce_size);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, (size_t)vm->run_size);
+
+	/* Only our own fds. */
+	keep[n++] = STDERR_FILENO;
+	keep[n++] = sb->cctl;
+	keep[n++] = sb->cevt;
+	for (unsigned i = 0; i < vp->dev->nqueues; i++)
+		keep[n++] = vp->q[i].notify_fd;
+	for (unsigned i = 0; i <= vp->dev->nqueues; i++)
+		keep[n++] = vp->vec_fd[i];
+	for (unsigned i = 0; i < vp->dev->nown; i++)
+		keep[n++] = vp->dev->own_fds[i];
+	if (keep_only(keep, n) < 0)
+		child_fail(sb, "closing inherited fds");
+	if (vp->bounce_fd >= 0)
+		vp->bounce_fd = -1;     /* closed above; the mapping stays */
+
+	vp->ops = &child_ops;
+	vp->host = sb;
+	if (virtio_pci_loop_init(vp, sb->cctl) < 0)
+		child_fail(sb, "epoll");
+
+	/* Fewer rights: nobody, no new privileges, the allowlist. */
+	if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+			       setresuid(NOBODY, NOBODY, NOBODY) < 0))
+		child_fail(sb, "dropping to uid nobody");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(sb, "no_new_privs");
+	errno = -install_seccomp();
+	if (errno)
+		child_fail(sb, "installing the seccomp filter");
+
+	/* Test hook: a system call the filter forbids. */
+	if (hook && !strcmp(hook, "sandbox-forbidden-syscall"))
+		syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0);
+
+	virtio_pci_loop(vp, child_request, sb);
+	_exit(0);
+}
+
+/* --- airlock's side ------------------------------------------------------- */
+
+static void died(struct sandbox *sb, const char *why)
+{
+	char msg[200];
+
+	if (sb->dead)
+		return;
+	sb->dead = true;
+	snprintf(msg, sizeof(msg), "%s (00:%02x.0): device process %d %s; stopping the VM",
+		 sb->vp->dev->name, sb->vp->slot, (int)sb->pid, why);
+	vm_request_exit(sb->vm, EXIT_DEVICE_DIED, msg);
+}
+
+/* The INTx line, raised and lowered by the device process. */
+static void *evt_thread(void *arg)
+{
+	struct sandbox *sb = arg;
+	struct sb_event e;
+
+	for (;;) {
+		ssize_t n = recv(sb->evt, &e, sizeof(e), MSG_WAITALL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(e))
+			return NULL;    /* gone: SIGCHLD tells why */
+		if (sb_check_event(&e) < 0) {
+			pr_warn("%s: malformed event from its device process; ignored", sb->vp->dev->name);
+			continue;
+		}
+		sb->ops->intx(sb->vm, sb->vp->intx_gsi, (int)e.level);
+	}
+}
+
+static bool within(uint64_t addr, uint64_t size, uint64_t lo, uint64_t hi)
+{
+	return addr >= lo && addr + size > addr && addr + size <= hi;
+}
+
+/* A BAR address the device may ask for: naturally aligned, in a PCI window. */
+static bool bar_addr_ok(struct vm *vm, uint64_t addr, uint64_t size)
+{
+	if (!size || (addr & (size - 1)))
+		return false;
+	return within(addr, size, vm->pci_mmio32_start, vm->pci_mmio32_end) ||
+	       within(addr, size, vm->pci_mmio64_start, vm->pci_mmio64_end);
+}
+
+static void apply(struct sandbox *sb, const struct sb_reply *r)
+{
+	struct virtio_pci *vp = sb->vp;
+
+	for (unsigned i = 0; i < r->nactions; i++) {
+		const struct sb_action *a = &r->act[i];
+
+		switch (a->type) {
+		case SB_ACT_MAP_BAR:
+			if (a->on && !bar_addr_ok(sb->vm, a->addr, VP_BAR_SIZE))
+				break;
+			sb->ops->map_bar(sb->vm, vp, a->addr, a->on);
+			break;
+		case SB_ACT_MAP_BOUNCE:
+			if (!vp->bounce_size || (a->on && !bar_addr_ok(sb->vm, a->addr, vp->bounce_size)))
+				break;
+			sb->ops->map_bounce(sb->vm, vp, a->addr, a->on);
+			break;
+		case SB_ACT_IRQ_ROUTE:
+			sb->ops->irq_route(sb->vm, vp, a->gsi, a->addr, a->data);
+			break;
+		}
+	}
+}
+
+/* One request and its reply. -1 when the device process is gone. */
+static int call(struct sandbox *sb, struct sb_req *q, struct sb_reply *r)
+{
+	struct pollfd p = { sb->ctl, POLLIN, 0 };
+	ssize_t n;
+
+	q->version = SB_VERSION;
+	pthread_mutex_lock(&sb->lock);
+	if (sb->dead) {
+		pthread_mutex_unlock(&sb->lock);
+		return -1;
+	}
+	if (send(sb->ctl, q, sizeof(*q), MSG_NOSIGNAL) != (ssize_t)sizeof(*q))
+		goto gone;
+	if (poll(&p, 1, REPLY_TIMEOUT_MS) != 1) {
+		kill(sb->pid, SIGKILL);
+		pthread_mutex_unlock(&sb->lock);
+		died(sb, "stopped answering (killed)");
+		return -1;
+	}
+	n = recv(sb->ctl, r, sizeof(*r), MSG_WAITALL);
+	if (n != (ssize_t)sizeof(*r))
+		goto gone;
+	pthread_mutex_unlock(&sb->lock);
+	if (sb_check_reply(r, sb->vp->vec_gsi, sb->vp->dev->nqueues + 1) < 0) {
+		kill(sb->pid, SIGKILL);
+		died(sb, "sent a malformed reply (killed)");
+		return -1;
+	}
+	apply(sb, r);
+	return r->status ? -1 : 0;
+gone:
+	pthread_mutex_unlock(&sb->lock);
+	/* It died: SIGCHLD will say how, and end the VM. */
+	return -1;
+}
+
+void sandbox_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
+{
+	struct sb_req q = { .type = is_write ? SB_BAR_WRITE : SB_BAR_READ, .off = (uint32_t)off,
+			    .len = len };
+	struct sb_reply r;
+
+	if (is_write)
+		memcpy(&q.val, data, len);
+	if (call(opaque, &q, &r) < 0) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	if (!is_write)
+		memcpy(data, &r.val, len);
+}
+
+static uint32_t cfg_read(void *opaque, unsigned off, unsigned len)
+{
+	struct sb_req q = { .type = SB_CFG_READ, .off = off, .len = len };
+	struct sb_reply r;
+
+	return call(opaque, &q, &r) < 0 ? 0xffffffffu : (uint32_t)r.val;
+}
+
+static void cfg_write(void *opaque, unsigned off, unsigned len, uint32_t val)
+{
+	struct sb_req q = { .type = SB_CFG_WRITE, .off = off, .len = len, .val = val };
+	struct sb_reply r;
+
+	call(opaque, &q, &r);
+}
+
+size_t sandbox_console_input(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct sb_req q = { .type = SB_CONSOLE_INPUT };
+	struct sb_reply r;
+
+	q.len = (uint32_t)(len < SB_MAX_INPUT ? len : SB_MAX_INPUT);
+	memcpy(q.data, buf, q.len);
+	if (call(opaque, &q, &r) < 0)
+		return len;     /* dropped: the device is gone */
+	return r.val <= q.len ? (size_t)r.val : 0;
+}
+
+int sandbox_sync_stats(struct sandbox *sb)
+{
+	struct sb_req q = { .type = SB_STATS };
+	struct sb_reply r;
+
+	if (call(sb, &q, &r) < 0)
+		return -1;
+	sb->vp->stats = (struct virtq_stats){ r.stats.chains, r.stats.read, r.stats.written };
+	sb->vp->faults = r.stats.faults;
+	sb->vp->win->denied = r.stats.denied;
+	return 0;
+}
+
+struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
+			      struct virtio_pci *const *all, unsigned nall)
+{
+	struct sandbox *sb = calloc(1, sizeof(*sb));
+	int ctl[2] = { -1, -1 }, evt[2] = { -1, -1 };
+
+	if (!sb || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, evt) < 0) {
+		pr_err("%s: cannot set up its device process: %s", vp->dev->name, strerror(errno));
+		goto err;
+	}
+	sb->vm = vm;
+	sb->vp = vp;
+	sb->ops = ops;
+	sb->ctl = ctl[0];
+	sb->evt = evt[0];
+	sb->cctl = ctl[1];
+	sb->cevt = evt[1];
+	pthread_mutex_init(&sb->lock, NULL);
+	fflush(NULL);
+	sb->pid = fork();
+	if (sb->pid < 0) {
+		pr_err("%s: fork: %s", vp->dev->name, strerror(errno));
+		goto err;
+	}
+	if (sb->pid == 0)
+		child_main(sb, all, nall);      /* does not return */
+	close(ctl[1]);
+	close(evt[1]);
+	sb->cctl = sb->cevt = -1;
+	vp->pci.fwd_read = cfg_read;
+	vp->pci.fwd_write = cfg_write;
+	vp->pci.fwd_opaque = sb;
+	if (pthread_create(&sb->evt_thread, NULL, evt_thread, sb) != 0) {
+		pr_err("%s: cannot start its event thread", vp->dev->name);
+		sandbox_stop(sb);
+		return NULL;
+	}
+	sb->evt_started = true;
+	pr_info("%s: device process %d (uid %d, seccomp, no guest RAM)", vp->dev->name, (int)sb->pid,
+		geteuid() == 0 ? NOBODY : (int)geteuid());
+	return sb;
+err:
+	for (int i = 0; i < 2; i++) {
+		if (ctl[i] >= 0)
+			close(ctl[i]);
+		if (evt[i] >= 0)
+			close(evt[i]);
+	}
+	free(sb);
+	return NULL;
+}
+
+bool sandbox_reap(struct sandbox *sb, pid_t pid, int status)
+{
+	char why[96];
+
+	if (!sb || sb->pid != pid)
+		return false;
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "was killed by SIG%s%s", sigabbrev_np(WTERMSIG(status)) ?: "?",
+			 WTERMSIG(status) == SIGSYS ? " (a system call its seccomp filter forbids)" : "");
+	else
+		snprintf(why, sizeof(why), "exited with status %d", WEXITSTATUS(status));
+	died(sb, why);
+	sb->pid = -1;
+	return true;
+}
+
+pid_t sandbox_pid(const struct sandbox *sb)
+{
+	return sb ? sb->pid : -1;
+}
+
+void sandbox_stop(struct sandbox *sb)
+{
+	int st;
+
+	if (!sb)
+		return;
+	sb->dead = true;
+	if (sb->ctl >= 0)
+		shutdown(sb->ctl, SHUT_RDWR);
+	if (sb->pid > 0) {
+		/* It leaves when its control socket closes; a second at most. */
+		for (int i = 0; i < 100 && waitpid(sb->pid, &st, WNOHANG) == 0; i++)
+			usleep(10000);
+		if (waitpid(sb->pid, &st, WNOHANG) == 0) {
+			kill(sb->pid, SIGKILL);
+			waitpid(sb->pid, &st, 0);
+		}
+	}
+	if (sb->evt >= 0)
+		shutdown(sb->evt, SHUT_RDWR);
+	if (sb->evt_started)
+		pthread_join(sb->evt_thread, NULL);
+	if (sb->ctl >= 0)
+		close(sb->ctl);
+	if (sb->evt >= 0)
+		close(sb->evt);
+	pthread_mutex_destroy(&sb->lock);
+	free(sb);
+}

@@ -1,0 +1,40 @@
+/* Device processes (see sandbox.c): each virtio device in a child process
+ * that cannot see guest RAM, reached through forwarded register accesses. */
+#ifndef AIRLOCK_SANDBOX_H
+#define AIRLOCK_SANDBOX_H
+
+#include "sandbox_msg.h"
+#include "../devices/virtio_pci.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct vm;
+struct sandbox;
+
+/* Forks vp's device process (before any vCPU or other thread runs). ops
+ * are airlock's own (KVM) versions of what the process asks for; all are
+ * every virtio device (the process unmaps the others' bounce regions).
+ * From then on vp's config space is forwarded. NULL after one error line. */
+struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
+			      struct virtio_pci *const *all, unsigned nall);
+
+/* I/O bus handler for the device's BAR0, in place of virtio_pci_bar_io. */
+void sandbox_bar_io(void *sb, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+
+/* Console input for a virtio-console device process. */
+size_t sandbox_console_input(void *sb, const uint8_t *buf, size_t len);
+
+/* Copies the process's counters into airlock's copy of the device. */
+int sandbox_sync_stats(struct sandbox *sb);
+
+/* A child exited: if it was this device's process, says so and ends the VM
+ * with status 4. Returns whether it was. */
+bool sandbox_reap(struct sandbox *sb, pid_t pid, int status);
+pid_t sandbox_pid(const struct sandbox *sb);
+
+/* Ends the process (closing its control socket; SIGKILL after a second). */
+void sandbox_stop(struct sandbox *sb);
+
+#endif
