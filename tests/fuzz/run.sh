@@ -16,7 +16,9 @@ for t in "$@"; do
 	mkdir -p "$corpus"
 	cp -n "$top/tests/fuzz/corpus/$t"/* "$corpus/" 2>/dev/null
 	log=$top/build/fuzz/$t.log
-	"$top/build/fuzz/fuzz_$t" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
+	# FUZZ_RUNS=N also stops a target after N executions.
+	"$top/build/fuzz/fuzz_$t" -max_total_time="$secs" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
+		-print_final_stats=1 -timeout=10 \
 		-rss_limit_mb=1024 -artifact_prefix="$top/build/fuzz/crashes/$t-" "$corpus" > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
