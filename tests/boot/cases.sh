@@ -206,7 +206,7 @@ if want sbmaps; then
 	echo "@@CASE sbmaps BEGIN"
 	"$AIRLOCK" run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" \
 		--mem 128M --bounce 16M --disk "$L2DIR/diskB.img,ro" --rng --log-level info \
-		--cmdline "$CMD airlock.test=canary airlock.iosecs=60 airlock.action=poweroff" \
+		--cmdline "$CMD airlock.test=canary airlock.iosecs=20 airlock.action=poweroff" \
 		</dev/null > /tmp/sbmaps.out 2>&1 &
 	vmm=$!
 	n=0
