@@ -382,6 +382,22 @@ static int up_indirect(const char *name)
 	return 0;
 }
 
+/* The standard read offered as avail ring entry head, with the avail
+ * index set to idx (a jump when idx is not 1). */
+static void avail_case(const char *name, uint16_t head, uint16_t idx)
+{
+	if (bring_up() < 0) {
+		report(name, 0, "setup");
+		return;
+	}
+	std_read();
+	b16(O_AVAIL + 4, head);
+	avail_idx = idx;
+	b16(O_AVAIL + 2, idx);
+	notify(0);
+	expect_reset(name);
+}
+
 static void run_cases(void)
 {
 	uint32_t v;
@@ -411,22 +427,8 @@ static void run_cases(void)
 	desc_case("descriptor-points-to-itself", 0, bnc_gpa + O_HDR, 16, F_NEXT, 0);
 	desc_case("next-beyond-queue-size", 1, bnc_gpa + O_DATA, 512, F_WRITE | F_NEXT, 200);
 	desc_case("readable-after-writable", 2, bnc_gpa + O_STAT, 1, F_NEXT, 3);
-	if (bring_up() == 0) {
-		std_read();
-		b16(O_AVAIL + 4, QS + 3);          /* head index out of range */
-		avail_idx = 1;
-		b16(O_AVAIL + 2, 1);
-		notify(0);
-		expect_reset("avail-head-out-of-range");
-	}
-	if (bring_up() == 0) {
-		std_read();
-		b16(O_AVAIL + 4, 0xffff);
-		avail_idx = 1;
-		b16(O_AVAIL + 2, 1);
-		notify(0);
-		expect_reset("avail-head-0xffff");
-	}
+	avail_case("avail-head-out-of-range", QS + 3, 1);
+	avail_case("avail-head-0xffff", 0xffff, 1);
 	/* A chain as long as the queue whose last descriptor links on. */
 	if (bring_up() == 0) {
 		for (unsigned i = 0; i < QS; i++)
@@ -466,20 +468,8 @@ static void run_cases(void)
 	}
 
 	/* 35-36: avail index jumps */
-	if (bring_up() == 0) {
-		std_read();
-		b16(O_AVAIL + 2, QS + 5);
-		avail_idx = QS + 5;
-		notify(0);
-		expect_reset("avail-index-jumps-past-queue-size");
-	}
-	if (bring_up() == 0) {
-		std_read();
-		b16(O_AVAIL + 2, 0x8000);
-		avail_idx = 0x8000;
-		notify(0);
-		expect_reset("avail-index-jumps-0x8000");
-	}
+	avail_case("avail-index-jumps-past-queue-size", 0, QS + 5);
+	avail_case("avail-index-jumps-0x8000", 0, 0x8000);
 
 	/* 37-41: the BAR and the command register with a request in flight */
 	if (bring_up() == 0) {

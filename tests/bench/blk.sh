@@ -1,7 +1,8 @@
 #!/bin/bash
 # virtio-blk benchmark: in one KVM host (nested under QEMU TCG here), the
 # guest reads and writes 256 MiB with dd (1 MiB blocks, direct I/O) on a raw
-# image, under airlock and under QEMU -M pc with virtio-blk-pci, RUNS rounds
+# image, under airlock and under QEMU (-M pc; GARCH=arm64: -M virt) with
+# virtio-blk-pci, RUNS rounds
 # of one run each. MB/s from L0 timestamps of the guest's marker lines.
 # airlock runs three ways: --isolation off; strict (bounce BAR) with its
 # device process (--sandbox on, the default); strict with --sandbox off.
@@ -33,10 +34,17 @@ timeout 900 $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz --mem 512
 echo "@@BENCH nosandbox END rc=$?"
 sleep 2
 echo "@@BENCH qemu START"
-timeout 900 qemu-system-x86_64 -enable-kvm -cpu host -M pc -m 512M -smp 1 -nodefaults \
-	-no-user-config -nographic -serial stdio -no-reboot -kernel $KERNEL -initrd $INITRD \
-	-drive file=$IMG,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0 \
-	-append "$CMD" </dev/null 2>&1
+if [ "$(uname -m)" = aarch64 ]; then
+	timeout 900 qemu-system-aarch64 -M virt,gic-version=host -enable-kvm -cpu host -m 512M -smp 1 \
+		-nodefaults -no-user-config -nographic -serial stdio -no-reboot -kernel $KERNEL \
+		-initrd $INITRD -drive file=$IMG,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0 \
+		-append "$(echo "$CMD" | sed s/ttyS0/ttyAMA0/)" </dev/null 2>&1
+else
+	timeout 900 qemu-system-x86_64 -enable-kvm -cpu host -M pc -m 512M -smp 1 -nodefaults \
+		-no-user-config -nographic -serial stdio -no-reboot -kernel $KERNEL -initrd $INITRD \
+		-drive file=$IMG,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0 \
+		-append "$CMD" </dev/null 2>&1
+fi
 echo "@@BENCH qemu END rc=$?"
 rm -f $IMG
 SCRIPT
