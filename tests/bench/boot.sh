@@ -41,7 +41,7 @@ for who in airlock $PEERS; do
 	while ! grep -q AIRLOCK-GUEST-UP /tmp/out && [ $n -lt 300 ]; do sleep 1; n=$((n + 1)); done
 	sleep 3
 	for k in VmHWM VmRSS RssAnon RssFile RssShmem; do
-		echo "@@RSS $who $k $(sed -n "s/^$k: *\([0-9]*\) kB/\1/p" /proc/$pid/status)"
+		echo "@@RSS $who $k $(awk -v k="$k:" '$1 == k { print $2 }' /proc/$pid/status)"
 	done
 	kill $pid
 	wait $pid 2>/dev/null
