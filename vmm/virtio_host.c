@@ -39,11 +39,21 @@ static int ioeventfd(struct vm *vm, uint64_t addr, int fd, bool assign)
 	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
 }
 
+/* vp's place in creation order (its bounce slot, its device process). */
+static unsigned index_of(const struct virtio_host *h, const struct virtio_pci *vp)
+{
+	unsigned i;
+
+	for (i = 0; i < h->nr && h->vp[i] != vp; i++)
+		;
+	return i;
+}
+
 static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
 {
 	struct vm *vm = host;
 	struct virtio_host *h = vm->virtio;
-	unsigned i;
+	unsigned i = index_of(h, vp);
 
 	for (unsigned q = 0; q < vp->dev->nqueues; q++) {
 		uint64_t at = addr + VP_NOTIFY_OFF + VP_NOTIFY_MULT * q;
@@ -52,8 +62,6 @@ static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped
 			pr_warn("%s: KVM_IOEVENTFD at %#llx: %s", vp->dev->name,
 				(unsigned long long)at, strerror(errno));
 	}
-	for (i = 0; i < h->nr && h->vp[i] != vp; i++)
-		;
 	/* A sandboxed device's registers live in its process. */
 	if (mapped && i < h->nr && h->sb[i])
 		return iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE, sandbox_bar_io, h->sb[i],
@@ -72,11 +80,8 @@ static int map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool map
 	struct vm *vm = host;
 	struct virtio_host *h = vm->virtio;
 	struct kvm_userspace_memory_region slot = { 0 };
-	unsigned i;
 
-	for (i = 0; i < h->nr && h->vp[i] != vp; i++)
-		;
-	slot.slot = BOUNCE_SLOT_BASE + i;
+	slot.slot = BOUNCE_SLOT_BASE + index_of(h, vp);
 	slot.guest_phys_addr = addr;
 	slot.memory_size = mapped ? vp->bounce_size : 0;   /* 0 deletes the slot */
 	slot.userspace_addr = (uint64_t)(uintptr_t)vp->bounce;

@@ -172,16 +172,26 @@ static void queue_at(uint16_t q, uint16_t size, uint64_t desc, uint64_t avail, u
 	w64(QUSED, used);
 }
 
-/* A device with queue 0 in the bounce region, DRIVER_OK. */
-static int bring_up(void)
+/* Reset, negotiate (bit 27 and extra_lo), queue 0 of size QS at the given
+ * ring addresses, enabled, DRIVER_OK written. -1 when negotiation failed;
+ * whether the device took the queue is for the caller to judge. */
+static int start_queue(uint32_t extra_lo, uint64_t d, uint64_t a, uint64_t u)
 {
-	if (reset_dev() < 0 || !negotiate(1, 0))
+	if (reset_dev() < 0 || !negotiate(1, extra_lo))
 		return -1;
 	bzero_b(0, 0x5000);
 	avail_idx = 0;
-	queue_at(0, QS, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
+	queue_at(0, QS, d, a, u);
 	w16(QENABLE, 1);
 	w8(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return 0;
+}
+
+/* A device with queue 0 in the bounce region, DRIVER_OK. */
+static int bring_up(void)
+{
+	if (start_queue(0, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED) < 0)
+		return -1;
 	return (r8(STATUS) & S_DRIVER_OK) ? 0 : -1;
 }
 
@@ -320,15 +330,10 @@ static int healthy(void)
 /* Rings placed where they must not be. */
 static void ring_case(const char *name, uint64_t d, uint64_t a, uint64_t u)
 {
-	if (reset_dev() < 0 || !negotiate(1, 0)) {
+	if (start_queue(0, d, a, u) < 0) {
 		report(name, 0, "setup");
 		return;
 	}
-	bzero_b(0, 0x5000);
-	avail_idx = 0;
-	queue_at(0, QS, d, a, u);
-	w16(QENABLE, 1);
-	w8(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	/* The queue is refused at enable, or at the first notify. */
 	std_read();
 	post_head(0);
@@ -369,15 +374,10 @@ static void std_indirect_table(void)
 
 static int up_indirect(const char *name)
 {
-	if (reset_dev() < 0 || !negotiate(1, 1u << 28)) {
+	if (start_queue(1u << 28, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED) < 0) {
 		report(name, 0, "setup");
 		return -1;
 	}
-	bzero_b(0, 0x5000);
-	avail_idx = 0;
-	queue_at(0, QS, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
-	w16(QENABLE, 1);
-	w8(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	std_indirect_table();
 	return 0;
 }
