@@ -31,9 +31,53 @@ static unsigned order_of(unsigned n)
 	return s;
 }
 
+/*
+ * Without XSAVE a guest cannot enable the AVX state (XCR0), so nothing that
+ * needs it may be offered: an AVX instruction would fault with #UD. KVM can
+ * report such a set (seen in nested KVM under QEMU 7.2 TCG with XSAVE hidden:
+ * Debian's aesni_intel took its AVX path and oopsed with an invalid opcode),
+ * so clear what depends on XSAVE, as Linux's own cpuid-deps table does
+ * when it turns XSAVE off.
+ */
+#define BIT(n) (1u << (n))
+static void drop_xsave_dependents(struct kvm_cpuid_entry2 *e, unsigned nent)
+{
+	for (unsigned i = 0; i < nent; i++)
+		if (e[i].function == 1 && (e[i].ecx & BIT(26)))
+			return;
+	for (unsigned i = 0; i < nent; i++, e++) {
+		switch (e->function) {
+		case 0x1:       /* FMA, OSXSAVE, AVX, F16C */
+			e->ecx &= ~(BIT(12) | BIT(27) | BIT(28) | BIT(29));
+			break;
+		case 0x7:
+			if (e->index == 0) {
+				/* AVX2, AVX-512 F/DQ/IFMA/PF/ER/CD/BW/VL */
+				e->ebx &= ~(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) |
+					    BIT(28) | BIT(30) | BIT(31));
+				/* AVX-512 VBMI/VBMI2, VAES, VPCLMULQDQ, VNNI, BITALG, VPOPCNTDQ */
+				e->ecx &= ~(BIT(1) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(14));
+				/* AVX-512 4VNNIW/4FMAPS/VP2INTERSECT/FP16, AMX */
+				e->edx &= ~(BIT(2) | BIT(3) | BIT(8) | BIT(22) | BIT(23) | BIT(24) | BIT(25));
+			} else if (e->index == 1) {
+				e->eax &= ~(BIT(4) | BIT(5));   /* AVX-VNNI, AVX-512 BF16 */
+			}
+			break;
+		case 0xd:       /* the XSAVE state components */
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+			break;
+		case 0x80000001:        /* XOP, FMA4 */
+			e->ecx &= ~(BIT(11) | BIT(16));
+			break;
+		}
+	}
+}
+
 void x86_cpuid_patch(struct kvm_cpuid_entry2 *e, unsigned nent, unsigned cpu, unsigned ncpus)
 {
 	unsigned shift = order_of(ncpus);
+
+	drop_xsave_dependents(e, nent);
 
 	for (unsigned i = 0; i < nent; i++, e++) {
 		switch (e->function) {

@@ -10,6 +10,9 @@
 #include "arch/x86_64/x86.h"
 
 static struct kvm_cpuid_entry2 e[8];
+#define BIT_FMA   (1u << 12)
+#define BIT_XSAVE (1u << 26)
+#define BIT_AVX   (1u << 28)
 
 static int host_like(void **state)
 {
@@ -86,6 +89,40 @@ static void the_guest_sees_a_kvm_hypervisor(void **state)
 	assert_string_equal(sig, "KVMKVMKVM");
 }
 
+/* No XSAVE: nothing that needs the XSAVE state is offered (AVX would #UD). */
+static void without_xsave_no_avx_is_offered(void **state)
+{
+	struct kvm_cpuid_entry2 c[4] = {
+		{ .function = 1, .ecx = BIT_AVX | BIT_FMA | 1u },
+		{ .function = 7, .index = 0, .ebx = (1u << 5) | (1u << 16) | (1u << 3), .ecx = 1u << 9 },
+		{ .function = 0xd, .index = 0, .eax = 7, .ebx = 0x340 },
+		{ .function = 0x80000001, .ecx = (1u << 16) | 1u },
+	};
+
+	(void)state;
+	x86_cpuid_patch(c, 4, 0, 1);
+	assert_int_equal(c[0].ecx & (BIT_AVX | BIT_FMA), 0);
+	assert_int_equal(c[0].ecx & 1u, 1u);                  /* SSE3 kept */
+	assert_int_equal(c[1].ebx, 1u << 3);                  /* AVX2, AVX-512F gone; BMI1 kept */
+	assert_int_equal(c[1].ecx, 0);                        /* VAES gone */
+	assert_int_equal(c[2].eax | c[2].ebx, 0);
+	assert_int_equal(c[3].ecx, 1u);                       /* FMA4 gone */
+}
+
+/* With XSAVE the host's AVX set is passed on untouched. */
+static void with_xsave_avx_is_kept(void **state)
+{
+	struct kvm_cpuid_entry2 c[2] = {
+		{ .function = 1, .ecx = BIT_XSAVE | BIT_AVX | BIT_FMA },
+		{ .function = 7, .index = 0, .ebx = 1u << 5 },
+	};
+
+	(void)state;
+	x86_cpuid_patch(c, 2, 0, 1);
+	assert_int_equal(c[0].ecx & (BIT_XSAVE | BIT_AVX | BIT_FMA), BIT_XSAVE | BIT_AVX | BIT_FMA);
+	assert_int_equal(c[1].ebx, 1u << 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +130,8 @@ int main(void)
 		cmocka_unit_test_setup(the_topology_is_one_thread_per_core_ncpus_cores, host_like),
 		cmocka_unit_test_setup(a_single_vcpu_does_not_claim_hyperthreading, host_like),
 		cmocka_unit_test_setup(the_guest_sees_a_kvm_hypervisor, host_like),
+		cmocka_unit_test(without_xsave_no_avx_is_offered),
+		cmocka_unit_test(with_xsave_avx_is_kept),
 	};
 	return cmocka_run_group_tests_name("cpuid", tests, NULL, NULL);
 }
