@@ -106,8 +106,11 @@ bool iobus_dispatch(struct iobus *bus, enum io_space sp, uint64_t addr, uint8_t 
 	pthread_rwlock_unlock(&bus->lock);
 
 	/* An access that runs past the end of its range is split off: the
-	 * device sees only accesses that lie inside what it registered. */
-	if (hit && addr - r.base + len > r.len)
+	 * device sees only accesses that lie inside what it registered. Nor
+	 * does it see sizes other than 1, 2, 4 or 8 bytes (x86 splits a
+	 * page-crossing 8-byte store into pieces of 5..7): handlers may rely
+	 * on that. */
+	if (hit && (addr - r.base + len > r.len || len > 8 || (len & (len - 1)) || !len))
 		hit = false;
 	if (!hit) {
 		__atomic_add_fetch(&bus->unhandled[sp], 1, __ATOMIC_RELAXED);

@@ -102,6 +102,30 @@ static void unclaimed_reads_return_all_ones_and_are_counted(void **state)
 	assert_int_equal(bus.unhandled[IO_PIO], 2);
 }
 
+/* Only 1, 2, 4 and 8-byte accesses reach a handler; others read as all ones. */
+static void odd_sized_accesses_are_not_delivered(void **state)
+{
+	struct probe a = { 0 };
+	uint8_t buf[8];
+	unsigned delivered = 0;
+
+	(void)state;
+	assert_int_equal(iobus_register(&bus, IO_MMIO, 0x1000, 0x100, handler, &a, "a"), 0);
+	for (unsigned len = 1; len <= 8; len++) {
+		bool whole = len == 1 || len == 2 || len == 4 || len == 8;
+
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(iobus_dispatch(&bus, IO_MMIO, 0x1000, buf, len, false), whole);
+		delivered += whole;
+		assert_int_equal(a.calls, delivered);
+		if (!whole)
+			for (unsigned i = 0; i < len; i++)
+				assert_int_equal(buf[i], 0xff);
+	}
+	assert_int_equal(iobus_dispatch(&bus, IO_MMIO, 0x1000, buf, 0, true), false);
+	assert_int_equal(a.calls, 4);
+}
+
 static void overlapping_registrations_are_refused(void **state)
 {
 	struct probe a = { 0 };
@@ -171,6 +195,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dispatch_hits_the_first_and_last_byte_but_not_beyond, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_access_straddling_the_end_of_a_range_is_not_delivered, setup, teardown),
 		cmocka_unit_test_setup_teardown(unclaimed_reads_return_all_ones_and_are_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(odd_sized_accesses_are_not_delivered, setup, teardown),
 		cmocka_unit_test_setup_teardown(overlapping_registrations_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(empty_or_wrapping_ranges_are_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_ranges_stay_sorted_and_each_is_found, setup, teardown),
