@@ -247,6 +247,7 @@ struct virtio_device *virtio_blk_create(const char *path, bool ro)
 	base = base ? base + 1 : path;
 	memcpy(b->id, base, strlen(base) < sizeof(b->id) ? strlen(base) : sizeof(b->id));
 	b->dev.name = "virtio-blk";
+	snprintf(b->dev.what, sizeof(b->dev.what), "disk %s", path);
 	b->dev.type = 2;
 	b->dev.pci_class = 0x01800000;
 	b->dev.features = 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |

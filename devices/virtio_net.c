@@ -245,6 +245,7 @@ struct virtio_device *virtio_net_create_fd(int fd, const char *name, const uint8
 	}
 	n->link = tap_is_up(n) ? VIRTIO_NET_S_LINK_UP : 0;
 	n->dev.name = "virtio-net";
+	snprintf(n->dev.what, sizeof(n->dev.what), "tap %s", name);
 	n->dev.type = 1;
 	n->dev.pci_class = 0x02000000;
 	n->dev.features = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_MRG_RXBUF |

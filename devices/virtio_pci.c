@@ -186,8 +186,9 @@ static void write_status(struct virtio_pci *vp, uint8_t v)
 		if (vp->bounce_size && !(vp->driver_features & (1ULL << VIRTIO_F_SWIOTLB))) {
 			v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
 			if (!vp->declined_warned) {
-				pr_warn("%s (00:%02x.0): driver declined VIRTIO_F_SWIOTLB: load the airlock "
-					"guest driver, or run with --isolation off", vp->dev->name, vp->slot);
+				pr_warn("%s (00:%02x.0)%s%s: driver declined VIRTIO_F_SWIOTLB: load the airlock "
+					"guest driver, or run with --isolation off", vp->dev->name, vp->slot,
+					vp->dev->what[0] ? ", " : "", vp->dev->what);
 				vp->declined_warned = true;
 			}
 		}

@@ -50,6 +50,7 @@ struct virtio_pci;
 /* A device model: virtio-blk, -net, -console, -rng. */
 struct virtio_device {
 	const char *name;
+	char what[64];                 /* what it serves, for messages: "disk PATH", "tap NAME"; may be "" */
 	uint16_t type;                 /* virtio device ID */
 	uint32_t pci_class;            /* class << 8 */
 	uint64_t features;             /* device-specific bits offered */
