@@ -89,6 +89,9 @@ enum bz_err bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *i
 	info->init_size = rd32(img + OFF_INIT_SIZE);
 	if (info->init_size < info->kernel_size)
 		info->init_size = info->kernel_size;
+	/* Where the kernel runs ends at pref_address + init_size. */
+	if (info->pref_address > UINT64_MAX - info->init_size)
+		return BZ_BAD_PREF;
 	return BZ_OK;
 }
 
@@ -116,6 +119,10 @@ const char *bz_strerror(enum bz_err err, const struct bzimage_info *info, char *
 		break;
 	case BZ_BAD_SETUP:
 		snprintf(buf, len, "corrupt setup header (setup size out of range)");
+		break;
+	case BZ_BAD_PREF:
+		snprintf(buf, len, "corrupt setup header (preferred load address %#llx out of range)",
+			 (unsigned long long)info->pref_address);
 		break;
 	}
 	return buf;

@@ -42,6 +42,7 @@ enum bz_err {
 	BZ_NOT_BZIMAGE,
 	BZ_NO_64BIT,
 	BZ_BAD_SETUP,
+	BZ_BAD_PREF,            /* pref_address + init_size past 2^64 */
 };
 
 /* Parses an in-memory image. Pure. */

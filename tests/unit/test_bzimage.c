@@ -159,6 +159,20 @@ static void an_init_size_below_the_payload_is_raised_to_it(void **state)
 	assert_int_equal(info.init_size, info.kernel_size);
 }
 
+/* A preferred address whose end (+ init_size) wraps 2^64 is refused. */
+static void a_preferred_address_that_wraps_is_refused(void **state)
+{
+	struct bzimage_info info;
+	uint64_t pref = UINT64_MAX - 0x1000;
+
+	(void)state;
+	memcpy(img + 0x258, &pref, 8);
+	assert_int_equal(bzimage_parse(img, IMG_LEN, &info), BZ_BAD_PREF);
+	pref = 0x1000000;
+	memcpy(img + 0x258, &pref, 8);
+	assert_int_equal(bzimage_parse(img, IMG_LEN, &info), BZ_OK);
+}
+
 static void the_zero_page_carries_header_cmdline_initrd_e820_and_rsdp(void **state)
 {
 	static uint8_t zp[BZ_ZERO_PAGE_SIZE];
@@ -202,6 +216,7 @@ int main(void)
 		cmocka_unit_test_setup(an_oversized_setup_is_refused, make_image),
 		cmocka_unit_test_setup(a_header_jump_past_the_setup_header_is_clamped, make_image),
 		cmocka_unit_test_setup(an_init_size_below_the_payload_is_raised_to_it, make_image),
+		cmocka_unit_test_setup(a_preferred_address_that_wraps_is_refused, make_image),
 		cmocka_unit_test_setup(the_zero_page_carries_header_cmdline_initrd_e820_and_rsdp,
 				       make_image),
 	};
