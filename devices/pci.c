@@ -182,7 +182,12 @@ static void cfg_access(struct pci_dev *d, unsigned off, uint8_t *data, unsigned 
 {
 	uint32_t v = 0;
 
-	if (!d) {
+	if (len == 8) {         /* ECAM: a 64-bit access is two dwords */
+		cfg_access(d, off, data, 4, is_write);
+		cfg_access(d, off + 4, data + 4, 4, is_write);
+		return;
+	}
+	if (!d || len > 4) {
 		if (!is_write)
 			memset(data, 0xff, len);
 		return;

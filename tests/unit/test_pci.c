@@ -292,12 +292,36 @@ static void ecam_reaches_bus_0_devices_and_nothing_else(void **state)
 	pthread_mutex_destroy(&bus.lock);
 }
 
+/* A 64-bit ECAM access is two dword accesses (no shift past 32 bits). */
+static void an_8_byte_ecam_access_is_two_dwords(void **state)
+{
+	struct pci_bus bus;
+	struct pci_dev hb;
+	uint8_t data[8];
+	uint64_t v = 0xffffffffffffffffull;
+
+	(void)state;
+	pci_bus_init(&bus);
+	pci_bus_add_host_bridge(&bus, &hb);
+	assert_int_equal(pci_bus_add(&bus, &d), 1);
+	pci_ecam_io(&bus, 1 << 15, data, 8, false);
+	memcpy(&v, data, 8);
+	assert_int_equal(v & 0xffffffff, 0x10421af4);
+	assert_int_equal(v >> 32, pci_cfg_read(&d, 4, 4));
+	v = 0xffffffffffffffffull;            /* BAR0 and BAR1 at once */
+	memcpy(data, &v, 8);
+	pci_ecam_io(&bus, 1 << 15 | PCI_BAR0, data, 8, true);
+	assert_int_equal(pci_cfg_read(&d, PCI_BAR0, 4), 0xffffc000);
+	pthread_mutex_destroy(&bus.lock);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(the_identity_is_read_only),
+		T(an_8_byte_ecam_access_is_two_dwords),
 		T(command_keeps_only_its_writable_bits),
 		T(status_error_bits_are_write_one_to_clear),
 		T(a_32_bit_bar_reports_its_size_when_sized),
