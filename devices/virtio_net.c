@@ -120,13 +120,19 @@ static bool deliver(struct virtio_net *n, struct virtio_pci *vp, struct virtq *q
 			len += (uint32_t)k;
 		}
 		used++;
-		if (virtq_push(q, n->chain.head, len) < 0) {
+		if (virtq_fill(q, n->chain.head, len) < 0) {
 			virtio_queue_fault(vp, RXQ);
 			return true;
 		}
 	}
-	/* The guest looks at nothing before our interrupt. */
+	/* num_buffers first, then the used index that publishes every chain
+	 * of the frame: a driver that polls the used ring (NAPI) must never
+	 * see the frame before its header is complete. */
 	dma_write(vp->win, hdr_addr + 10, &used, 2);
+	if (virtq_flush(q) < 0) {
+		virtio_queue_fault(vp, RXQ);
+		return true;
+	}
 	n->rx_frames++;
 	virtio_queue_interrupt(vp, RXQ);
 	return true;

@@ -187,25 +187,45 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 	return 1;
 }
 
-int virtq_push(struct virtq *q, uint16_t head, uint32_t len)
+int virtq_fill(struct virtq *q, uint16_t head, uint32_t len)
 {
 	struct { uint32_t id, len; } elem = { head, len };
-	uint16_t idx = q->used_idx + 1;
+	uint16_t slot = (uint16_t)(q->used_idx + q->unpublished);
 
 	if (q->fault)
 		return -EPROTO;
-	if (dma_write(q->win, q->used + 4 + 8ULL * (q->used_idx % q->size), &elem, sizeof(elem)) < 0)
+	if (q->unpublished >= q->size)
 		return fail(q, VQ_DMA);
-	/* The element must be visible before the index that publishes it. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	if (dma_write(q->win, q->used + 2, &idx, 2) < 0)
+	if (dma_write(q->win, q->used + 4 + 8ULL * (slot % q->size), &elem, sizeof(elem)) < 0)
 		return fail(q, VQ_DMA);
-	q->used_idx = idx;
+	q->unpublished++;
 	if (q->stats) {
 		q->stats->chains++;
 		q->stats->written += len;
 	}
 	return 0;
+}
+
+int virtq_flush(struct virtq *q)
+{
+	uint16_t idx = (uint16_t)(q->used_idx + q->unpublished);
+
+	if (q->fault)
+		return -EPROTO;
+	/* The elements must be visible before the index that publishes them. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (dma_write(q->win, q->used + 2, &idx, 2) < 0)
+		return fail(q, VQ_DMA);
+	q->used_idx = idx;
+	q->unpublished = 0;
+	return 0;
+}
+
+int virtq_push(struct virtq *q, uint16_t head, uint32_t len)
+{
+	int ret = virtq_fill(q, head, len);
+
+	return ret < 0 ? ret : virtq_flush(q);
 }
 
 bool virtq_should_notify(struct virtq *q)

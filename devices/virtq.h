@@ -72,6 +72,7 @@ struct virtq {
 	bool indirect, event_idx;
 	uint16_t last_avail;    /* next avail slot to take */
 	uint16_t used_idx;      /* our copy of used->idx */
+	uint16_t unpublished;   /* used elements filled past used_idx (virtq_fill) */
 	uint16_t signalled_used;/* used idx when we last notified (event idx) */
 	bool signalled_valid;
 	enum virtq_fault fault; /* first fault seen; the queue stops after it */
@@ -88,6 +89,12 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c);
 
 /* Returns a chain to the driver with len bytes written. 0 or -EPROTO. */
 int virtq_push(struct virtq *q, uint16_t head, uint32_t len);
+
+/* The same in two steps, for chains that must reach the driver together
+ * (a received frame over several buffers): virtq_fill writes used elements
+ * the driver cannot see yet, virtq_flush publishes them all at once. */
+int virtq_fill(struct virtq *q, uint16_t head, uint32_t len);
+int virtq_flush(struct virtq *q);
 
 /* After pushes: should the driver be interrupted (flags / used_event)? */
 bool virtq_should_notify(struct virtq *q);

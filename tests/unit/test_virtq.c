@@ -91,6 +91,31 @@ static void a_single_buffer_is_popped_and_pushed_back(void **state)
 	assert_int_equal(elem[1], 512);
 }
 
+/* Filled elements stay invisible until flushed, then appear together. */
+static void filled_chains_are_published_at_once_by_flush(void **state)
+{
+	uint32_t elem[4];
+
+	(void)state;
+	assert_int_equal(virtq_fill(&q, 4, 100), 0);
+	assert_int_equal(virtq_fill(&q, 6, 200), 0);
+	assert_int_equal(used_idx(), 0);
+	memcpy(elem, at(USED + 4), 16);
+	assert_int_equal(elem[0], 4);
+	assert_int_equal(elem[2], 6);
+	assert_int_equal(elem[3], 200);
+	assert_int_equal(virtq_flush(&q), 0);
+	assert_int_equal(used_idx(), 2);
+	assert_int_equal(virtq_push(&q, 1, 1), 0);
+	assert_int_equal(used_idx(), 3);
+	memcpy(elem, at(USED + 4 + 16), 8);
+	assert_int_equal(elem[0], 1);
+	/* No more unpublished elements than the ring holds. */
+	for (unsigned i = 0; i < SIZE; i++)
+		assert_int_equal(virtq_fill(&q, 0, 0), 0);
+	assert_int_equal(virtq_fill(&q, 0, 0), -EPROTO);
+}
+
 static void a_chain_keeps_readable_then_writable_buffers_in_order(void **state)
 {
 	(void)state;
@@ -390,6 +415,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(an_empty_ring_has_nothing_to_pop),
 		T(a_single_buffer_is_popped_and_pushed_back),
+		T(filled_chains_are_published_at_once_by_flush),
 		T(a_chain_keeps_readable_then_writable_buffers_in_order),
 		T(a_chain_as_long_as_the_queue_is_accepted),
 		T(an_indirect_table_is_walked),
