@@ -49,30 +49,51 @@ static void check_link(struct virtio_net *n)
 	}
 }
 
-static uint32_t net_send(struct virtio_device *d, const struct virtq_chain *c)
-{
-	struct virtio_net *n = (struct virtio_net *)d;
-	unsigned k = 0;
+/* We offer no checksum or segmentation offload: whatever the guest put in
+ * the header, the tap gets one that asks for none. */
+static const uint8_t plain_hdr[VIRTIO_NET_HDR_LEN];
 
+uint32_t virtio_net_send(struct virtio_net *n, struct dma_window *win, const struct virtq_chain *c)
+{
+	struct iovec *iov = n->iov;
+	unsigned k = 1;
+	uint32_t skip = VIRTIO_NET_HDR_LEN;
+
+	iov[0] = (struct iovec){ (void *)plain_hdr, sizeof(plain_hdr) };
 	for (unsigned i = 0; i < c->nread; i++) {
 		const struct virtq_buf *b = &c->buf[i];
+		uint32_t drop = b->len < skip ? b->len : skip;
+		uint8_t *p;
 
+		/* The guest's header is resolved too (so a bad one is refused
+		 * and counted), but not sent. */
 		if (!b->len)
 			continue;
-		n->iov[k].iov_base = dma_resolve(d->vp->win, b->addr, b->len);
-		n->iov[k].iov_len = b->len;
-		if (!n->iov[k].iov_base)
+		p = dma_resolve(win, b->addr, b->len);
+		if (!p)
 			return 0;           /* refused and counted by the window */
-		k++;
+		skip -= drop;
+		if (b->len == drop)
+			continue;
+		iov[k++] = (struct iovec){ p + drop, b->len - drop };
 	}
-	if (k && writev(n->tap, n->iov, (int)k) < 0) {
+	if (skip) {
+		n->tx_errors++;         /* shorter than its header */
+		return 0;
+	}
+	if (k > 1 && writev(n->tap, iov, (int)k) < 0) {
 		n->tx_errors++;
 		if (errno == EIO)
 			check_link(n);      /* the tap went down */
-	} else if (k) {
+	} else if (k > 1) {
 		n->tx_frames++;
 	}
 	return 0;
+}
+
+static uint32_t net_send(struct virtio_device *d, const struct virtq_chain *c)
+{
+	return virtio_net_send((struct virtio_net *)d, d->vp->win, c);
 }
 
 /* Copies the frame in rxbuf into as many receive chains as it needs and

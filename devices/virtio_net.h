@@ -20,7 +20,7 @@ struct virtio_net {
 	size_t pending_len;             /* bytes of that frame in rxbuf */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_errors;
 	struct virtq_chain chain;
-	struct iovec iov[VIRTQ_CHAIN_MAX];
+	struct iovec iov[VIRTQ_CHAIN_MAX + 1];
 	uint8_t rxbuf[VIRTIO_NET_MAX_FRAME];
 };
 
@@ -29,5 +29,9 @@ struct virtio_device *virtio_net_create(const char *tap, const uint8_t *mac);
 /* The same on an open fd that carries frames with the virtio-net header
  * (a tap set up as above, or a socket in tests); takes the fd over. */
 struct virtio_device *virtio_net_create_fd(int fd, const char *name, const uint8_t *mac);
+
+/* Sends the frame a transmit chain carries to the tap, with a header that
+ * asks for no offload (none is offered), whatever the guest's said. */
+uint32_t virtio_net_send(struct virtio_net *n, struct dma_window *win, const struct virtq_chain *c);
 
 #endif
