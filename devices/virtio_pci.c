@@ -82,9 +82,12 @@ void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q)
 void virtio_queue_fault(struct virtio_pci *vp, unsigned q)
 {
 	vp->faults++;
-	if (!vp->warned) {
-		pr_warn("%s (00:%02x.0): queue %u refused: %s; device needs a reset", vp->dev->name,
-			vp->slot, q, virtq_fault_name(vp->q[q].vq.fault));
+	/* Once per reset, and VP_MAX_WARNINGS times in all: the exit summary
+	 * counts every one. */
+	if (!vp->warned && vp->warnings < VP_MAX_WARNINGS) {
+		pr_warn("%s (00:%02x.0): queue %u refused: %s; device needs a reset%s", vp->dev->name,
+			vp->slot, q, virtq_fault_name(vp->q[q].vq.fault),
+			++vp->warnings == VP_MAX_WARNINGS ? " (further refusals are only counted)" : "");
 		vp->warned = true;
 	}
 	if (!(vp->status & VIRTIO_STATUS_NEEDS_RESET)) {

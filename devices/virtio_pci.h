@@ -44,6 +44,7 @@
 #define VP_BAR_SIZE    0x8000
 #define VP_BOUNCE_BAR  2              /* 64-bit prefetchable: the bounce region */
 #define VIRTIO_PCI_CAP_SWIOTLB 10
+#define VP_MAX_WARNINGS 8              /* a reset loop must not flood stderr */
 
 struct virtio_pci;
 
@@ -130,7 +131,8 @@ struct virtio_pci {
 
 	uint64_t faults;               /* ring refusals (NEEDS_RESET) */
 	struct virtq_stats stats;      /* requests served, bytes moved */
-	bool warned;
+	bool warned;                   /* since the last reset */
+	unsigned warnings;             /* refusals reported, ever (at most VP_MAX_WARNINGS) */
 };
 
 /* Builds the PCI function for dev. With bounce_size 0 (isolation off) the

@@ -405,6 +405,22 @@ static void queues_outside_the_bounce_region_are_refused_in_strict_mode(void **s
 	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/* A guest that faults and resets in a loop: every refusal is counted, only
+ * the first VP_MAX_WARNINGS are reported. */
+static void a_reset_loop_does_not_flood_the_log(void **state)
+{
+	(void)state;
+	place_bounce_bar(BOUNCE_GPA, true);
+	for (unsigned i = 0; i < 3 * VP_MAX_WARNINGS; i++) {
+		negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
+		setup_queue(16);                                /* rings in guest RAM */
+		assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+		w(0x14, 1, 0);                                  /* reset */
+	}
+	assert_int_equal(vp.faults, 3 * VP_MAX_WARNINGS);
+	assert_int_equal(vp.warnings, VP_MAX_WARNINGS);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define S(f) cmocka_unit_test_setup_teardown(f, setup_strict, teardown)
 
@@ -434,6 +450,7 @@ int main(void)
 		S(the_window_follows_the_bar_and_closes_with_decoding),
 		S(a_reset_closes_the_strict_window),
 		S(queues_outside_the_bounce_region_are_refused_in_strict_mode),
+		S(a_reset_loop_does_not_flood_the_log),
 	};
 	return cmocka_run_group_tests_name("virtio_pci", tests, NULL, NULL);
 }
