@@ -10,16 +10,33 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 
 # Kernel modules shipped in the initramfs, in dependency order.
 # Parameters given on the command line as module.param=value are passed on.
+# airlock.avlate=1: the airlock driver last, once virtio_pci has bound every
+# device (it must take those with a bounce region over).
+load() {
+	name=$(echo "${1%.ko}" | tr - _)
+	params=
+	for arg in $(cat /proc/cmdline); do
+		case $arg in "$name".*=*) params="$params ${arg#"$name".}" ;; esac
+	done
+	# shellcheck disable=SC2086
+	insmod "/lib/modules/$1" $params 2>/dev/null
+}
+avlate=
+case " $(cat /proc/cmdline) " in *" airlock.avlate=1 "*) avlate=1 ;; esac
 if [ -f /lib/modules/order ]; then
 	for m in $(cat /lib/modules/order); do
-		name=$(echo "${m%.ko}" | tr - _)
-		params=
-		for arg in $(cat /proc/cmdline); do
-			case $arg in "$name".*=*) params="$params ${arg#"$name".}" ;; esac
-		done
-		# shellcheck disable=SC2086
-		insmod "/lib/modules/$m" $params 2>/dev/null
+		[ -n "$avlate" ] && [ "$m" = airlock_virtio.ko ] && continue
+		load "$m"
 	done
+fi
+if [ -n "$avlate" ]; then
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/driver" ] && echo "AIRLOCK-EARLYDRV ${d##*/} $(readlink "$d/driver" | sed 's|.*/||')"
+	done
+	load airlock_virtio.ko
+	n=0
+	while [ ! -b /dev/vda ] && [ $n -lt 20 ]; do sleep 1; n=$((n + 1)); done
+	dmesg | grep 'taking the device over' | sed 's/^[^]]*] /AIRLOCK-TAKEOVER /'
 fi
 
 # console=hvc0: once virtio_console is loaded, talk on hvc0 (the kernel

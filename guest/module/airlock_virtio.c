@@ -9,7 +9,8 @@
  * transport, so it is set here), maps the region write-back, and installs
  * DMA ops on the PCI device that serve the rings (coherent allocations) and
  * every buffer (streaming mappings, bounced by copying) from the region.
- * Load it before virtio_pci.
+ * Loaded before virtio_pci it gets those devices first; loaded after, it
+ * takes them over (releases them from virtio_pci and binds them here).
  */
 #include <linux/dma-map-ops.h>
 #include <linux/interrupt.h>
@@ -37,6 +38,10 @@
 static bool test_hooks;
 module_param(test_hooks, bool, 0444);
 MODULE_PARM_DESC(test_hooks, "add the airlock_hostile sysfs file (isolation tests only)");
+
+static bool take_over = true;
+module_param(take_over, bool, 0444);
+MODULE_PARM_DESC(take_over, "at load, take devices with a bounce region over from the driver that has them");
 
 /* The bounce pool: a bitmap of 2 KiB slots over the region. */
 struct av_pool {
@@ -748,7 +753,48 @@ static struct pci_driver av_driver = {
 	.probe = av_probe,
 	.remove = av_remove,
 };
-module_pci_driver(av_driver);
+
+/*
+ * Loaded after another driver (virtio_pci) has bound devices that have a
+ * bounce region: those devices cannot work there (the device refuses a
+ * driver that declines VIRTIO_F_SWIOTLB), so release each from its driver
+ * and bind it here. Devices without the capability are left alone.
+ */
+static void av_take_over(void)
+{
+	struct pci_dev *pdev = NULL;
+	int bar, err;
+	u32 off, len;
+
+	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PCI_ANY_ID, pdev))) {
+		struct device_driver *drv = READ_ONCE(pdev->dev.driver);
+
+		if (!drv || drv == &av_driver.driver || pdev->device < 0x1040 ||
+		    pdev->device > 0x107f || find_bounce_cap(pdev, &bar, &off, &len))
+			continue;
+		pr_info("airlock_virtio %s: taking the device over from %s\n", pci_name(pdev), drv->name);
+		device_release_driver(&pdev->dev);
+		err = device_driver_attach(&av_driver.driver, &pdev->dev);
+		if (err)
+			dev_err(&pdev->dev, "cannot bind after take-over: %d\n", err);
+	}
+}
+
+static int __init av_init(void)
+{
+	int err = pci_register_driver(&av_driver);
+
+	if (!err && take_over)
+		av_take_over();
+	return err;
+}
+
+static void __exit av_exit(void)
+{
+	pci_unregister_driver(&av_driver);
+}
+module_init(av_init);
+module_exit(av_exit);
 
 MODULE_DESCRIPTION("virtio-pci transport for devices confined to a bounce BAR (VIRTIO_F_SWIOTLB)");
 MODULE_LICENSE("GPL");

@@ -33,7 +33,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -43,7 +43,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -165,7 +165,7 @@ expect blk 0 "^AIRLOCK-DISK vda ro=0 serial=diskA.img" && ok "GET_ID gives the i
 expect net 0 "^AIRLOCK-MAC 52:54:00:12:34:56" "^AIRLOCK-PING ok" &&
 	ok "virtio-net on a tap (in its own network namespace): the guest pings the host end"
 expect strictstock 0 "AIRLOCK-GUEST-UP" "virtio-rng (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB" \
-	"virtio-blk (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB: load the airlock guest driver, or run with --isolation off" \
+	"virtio-blk (00:0[0-9].0), disk [^ ]*diskB.img: driver declined VIRTIO_F_SWIOTLB: load the airlock guest driver, or run with --isolation off" \
 	"^AIRLOCK-PCI 0000:00:0[0-9].0 0x1af4 0x1044" &&
 	expect_not strictstock "^AIRLOCK-VIRTIO .* virtio_" &&
 	ok "strict isolation (the default), stock guest: each device refuses FEATURES_OK once with the reason, the guest boots without them"
@@ -227,6 +227,11 @@ fi
 expect sboff 0 "sandbox off: the devices run inside airlock's own process" "^AIRLOCK-SHA256 vda $sha_b" &&
 	expect_not sboff "device process" &&
 	ok "--sandbox off: one process, a warning, and the disk still works"
+expect takeover 0 "^AIRLOCK-EARLYDRV 0000:00:01.0 virtio-pci" "^AIRLOCK-EARLYDRV 0000:00:02.0 virtio-pci" \
+	"^AIRLOCK-TAKEOVER airlock_virtio 0000:00:01.0: taking the device over from virtio-pci" \
+	"^AIRLOCK-PCIDRV 0000:00:01.0 airlock_virtio" "^AIRLOCK-PCIDRV 0000:00:02.0 airlock_virtio" \
+	"^AIRLOCK-SHA256 vda $sha_b" "^AIRLOCK-HWRNG virtio_rng.0 64" &&
+	ok "guest driver loaded after virtio_pci bound the devices: it takes them over (release, bind) and they work"
 expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" &&
 	ok "guest driver: 4 MiB read through a 64 KiB bounce region (the pool fills; back-pressure, no error)"
 expect lifecycle 0 "^AIRLOCK-REBOUND $sha_a4" && ok "guest driver: the disk works again after unbind/bind (device reset)"
