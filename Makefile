@@ -48,7 +48,7 @@ UNIT_SRCS :=    # cross builds: the unit tests run on the build host's own build
 endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-boot demo install clean bench guest fuzz fuzz-build fuzz-smoke
+.PHONY: all deps check check-unit check-boot check-deb check-debian-stress demo install clean bench guest fuzz fuzz-build fuzz-smoke deb rootfs
 ifeq ($(ARCH),$(HOST_ARCH))
 all: airlock
 else
@@ -63,7 +63,7 @@ $(BUILD)/airlock: $(OBJS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libairlock.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -153,10 +153,15 @@ check-boot: airlock build/tools/kvm-probe
 	$(MAKE) build/tools/memscan-x86_64 build/tools/memscan-arm64
 	tests/boot/all.sh
 
+# The Debian packages build, pass lintian and hold what they should.
+check-deb: airlock
+	tests/deb/check.sh
+
 check: deps
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) SANITIZE=1 check-unit
+	$(MAKE) check-deb
 	$(MAKE) fuzz-smoke
 	$(MAKE) check-boot
 
@@ -171,6 +176,27 @@ bench: deps
 install: airlock
 	install -D -m 0755 airlock $(DESTDIR)$(PREFIX)/bin/airlock
 	install -D -m 0644 airlock.1 $(DESTDIR)$(PREFIX)/share/man/man1/airlock.1
+	install -d $(DESTDIR)$(PREFIX)/share/airlock/configs
+	install -m 0644 configs/*.conf $(DESTDIR)$(PREFIX)/share/airlock/configs/
+
+# Debian packages into build/deb: airlock (this machine's architecture) and
+# airlock-virtio-dkms (all), the guest driver as DKMS source (debian/).
+deb: deps
+	@scripts/mkdeb.sh
+
+# A Debian 12 root image with the guest driver built in it by DKMS:
+# make rootfs GARCH=amd64|arm64 [ROOTFS=build/debian-$(GARCH).img]
+ROOTFS    ?= build/debian-$(GARCH).img
+rootfs: deps
+	@mkdir -p $(dir $(ROOTFS))
+	scripts/mkrootfs.sh $(GARCH) $(ROOTFS)
+
+# The Debian system booted 10 times per arch and mode (not in make check).
+check-debian-stress: airlock
+	$(MAKE) ARCH=x86_64 STATIC=1 build/x86_64-static/airlock
+	$(MAKE) ARCH=arm64 STATIC=1 build/arm64-static/airlock
+	GARCH=amd64 DEBIAN_STRESS=$${DEBIAN_STRESS:-10} tests/boot/debian.sh
+	GARCH=arm64 DEBIAN_STRESS=$${DEBIAN_STRESS:-10} tests/boot/debian.sh
 
 clean:
 	rm -rf build airlock
