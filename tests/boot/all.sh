@@ -25,5 +25,10 @@ else
 	suite "arm64 guest on a pKVM host (kvm-arm.mode=protected)" GARCH=arm64 \
 		L1_APPEND=kvm-arm.mode=protected BOOT_CASES="cpus2 rng strict"
 fi
+# A real Debian 12 system (systemd, DKMS) from a virtio root disk.
+echo "=== boot suite: Debian 12 system, amd64"
+GARCH=amd64 "$TOP/tests/boot/debian.sh" || fail=1
+echo "=== boot suite: Debian 12 system, arm64"
+GARCH=arm64 "$TOP/tests/boot/debian.sh" || fail=1
 [ "$fail" -eq 0 ] && echo "boot: every suite passed" || echo "boot: FAILED"
 exit "$fail"

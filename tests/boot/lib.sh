@@ -56,9 +56,14 @@ l1_build() {
 	fi
 	tmp=$(mktemp -d)
 	mkdir -p "$tmp/bin" "$tmp/l2" "$tmp/mods" "$tmp/proc" "$tmp/sys" "$tmp/dev" "$tmp/tmp"
+	: > "$tmp/mods/order"
 	cp "$busybox" "$tmp/bin/busybox"
-	for m in $mods; do
+	# L1_MODS: more of L1's modules, loaded after these (e.g. virtio_blk
+	# for a disk QEMU gives L1: L1_QEMU_ARGS).
+	for m in $mods ${L1_MODS:-}; do
+		[ -f "$KDIR/root/lib/modules/$KVER/$m" ] || continue   # built in
 		cp "$KDIR/root/lib/modules/$KVER/$m" "$tmp/mods/"
+		basename "$m" .ko >> "$tmp/mods/order"
 	done
 	cp "$STATIC_AIRLOCK" "$tmp/bin/airlock"
 	cp "$TOP/build/tools/memscan-$(airlock_arch)" "$tmp/bin/memscan"
@@ -74,7 +79,7 @@ l1_build() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in irqbypass kvm ccp kvm-amd tun; do [ -f /mods/$m.ko ] || continue; insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
+for m in $(cat /mods/order); do insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
 if [ -c /dev/kvm ]; then echo "@@L1 KVM-READY"; else echo "@@L1 NO-KVM"; fi
 dmesg | grep -m2 -e 'VHE mode initialized' -e 'Nested Virtualization enabled' | sed 's/^/@@L1 DMESG /' 
 MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
@@ -171,12 +176,12 @@ l1_qemu() {
 		qemu-system-aarch64 -M "virt,virtualization=on,gic-version=${L1_GIC:-3}" \
 			-cpu max,pauth=off -m 2G -smp 2 -nographic -no-reboot -nodefaults \
 			-serial stdio -pidfile "$pidf" -kernel "$KERNEL" -initrd "$cpio" \
-			-append "console=ttyAMA0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1
+			-append "console=ttyAMA0 panic=-1 quiet ${L1_APPEND:-}" ${L1_QEMU_ARGS:-} </dev/null 2>&1
 	else
 		qemu-system-x86_64 -accel tcg -cpu max,family=23,model=1,-xsave \
 			-m 2G -smp 2 -nographic -no-reboot -nodefaults -serial stdio -pidfile "$pidf" \
 			-kernel "$KERNEL" -initrd "$cpio" \
-			-append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}" </dev/null 2>&1
+			-append "console=ttyS0 panic=-1 quiet ${L1_APPEND:-}" ${L1_QEMU_ARGS:-} </dev/null 2>&1
 	fi
 }
 
