@@ -185,13 +185,15 @@ static int keep_only(int *keep, unsigned n)
 }
 
 /* Allowed system calls: what the I/O loop, the device models, malloc and
- * stdio need once everything is open. Anything else kills the process. */
-static int install_seccomp(void)
+ * stdio need once everything is open. Anything else kills the process.
+ * Socket sends and receives only on the two sockets to airlock: no other
+ * socket it holds (virtio-net's, for the link query) can carry a datagram. */
+int sandbox_install_seccomp(int ctl, int evt)
 {
 	static const char *const allow[] = {
 		"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
 		"preadv2", "pwritev2", "fdatasync", "fsync", "epoll_wait", "epoll_pwait",
-		"epoll_pwait2", "recvmsg", "sendmsg", "recvfrom", "sendto", "close", "exit",
+		"epoll_pwait2", "close", "exit",
 		"exit_group", "rt_sigreturn", "rt_sigprocmask", "futex", "brk", "munmap",
 		"madvise", "mremap", "getrandom", "clock_gettime", "clock_nanosleep", "nanosleep",
 		"getpid", "gettid", "fstat", "newfstatat", "lseek", "restart_syscall", "sched_yield",
@@ -204,6 +206,17 @@ static int install_seccomp(void)
 
 		if (nr != __NR_SCMP_ERROR)
 			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	static const char *const sock[] = { "recvmsg", "sendmsg", "recvfrom", "sendto" };
+
+	for (unsigned i = 0; !ret && i < sizeof(sock) / sizeof(sock[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(sock[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ctl));
+		if (!ret)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)evt));
 	}
 	/* Memory, never executable; the link-state query of virtio-net. */
 	if (!ret)
@@ -275,7 +288,7 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 		child_fail(sb, "dropping to uid nobody");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(sb, "no_new_privs");
-	errno = -install_seccomp();
+	errno = -sandbox_install_seccomp(sb->cctl, sb->cevt);
 	if (errno)
 		child_fail(sb, "installing the seccomp filter");
 
