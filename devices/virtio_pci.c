@@ -300,6 +300,11 @@ static void common_io(struct virtio_pci *vp, unsigned off, uint8_t *data, unsign
 		common_io(vp, off + 4, data + 4, 4, is_write);
 		return;
 	}
+	if (len > 4) {          /* the bus delivers none: never past v */
+		if (!is_write)
+			memset(data, 0, len);
+		return;
+	}
 	if (is_write) {
 		memcpy(&v, data, len);
 		common_write(vp, off, v);

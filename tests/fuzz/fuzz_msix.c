@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.route = route;
 	for (size_t i = 0; i + 8 <= size; i += 8) {
 		const uint8_t *op = data + i;
-		unsigned len = 1u << (op[1] % 4);
+		unsigned len = 1 + op[1] % 8;         /* every length a vCPU can issue */
 		uint8_t buf[8];
 		uint64_t off = (uint64_t)(op[2] | op[3] << 8);
 

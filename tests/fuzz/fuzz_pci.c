@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 8 <= size; i += 8) {
 		const uint8_t *op = data + i;
 		uint32_t val;
-		uint8_t buf[4];
-		unsigned len = 1u << (op[1] % 3);
+		uint8_t buf[8] = { 0 };
+		unsigned len = 1 + op[1] % 8;         /* every length a vCPU can issue */
 
 		memcpy(&val, op + 4, 4);
 		memcpy(buf, &val, 4);

@@ -19,11 +19,12 @@ def save(target, name, data):
 
 
 # --- fuzz_virtio: a driver program --------------------------------------
-LEN = {1: 0, 2: 1, 4: 2}
+LEN = {1: 0, 2: 1, 4: 3, 8: 7}     # BAR accesses: 1 + b % 8 bytes
+CLEN = {1: 0, 2: 1, 4: 2}          # config-space accesses: 1 << (b % 3)
 
 
 def bar_w(off, ln, val):
-    return bytes([0]) + struct.pack("<HB", off, LEN[ln]) + struct.pack("<I", val & 0xffffffff)
+    return bytes([0]) + struct.pack("<HB", off, LEN[ln]) + (val & (2 ** (8 * ln) - 1)).to_bytes(ln, "little")
 
 
 def bar_r(off, ln):
@@ -39,7 +40,7 @@ def mem_w(off, data, bounce=False):
 
 
 def cfg_w(off, ln, val):
-    return bytes([3, off, LEN[ln]]) + struct.pack("<I", val & 0xffffffff)
+    return bytes([3, off, CLEN[ln]]) + struct.pack("<I", val & 0xffffffff)
 
 
 def desc(addr, ln, flags, nxt):
@@ -130,22 +131,22 @@ ind = bytearray(ind)
 ind[8 + 0x380:8 + 0x3a0] = desc(0x10300, 16, NEXT, 1) + desc(0x10320, 8, WRITE, 0)
 save("virtq", "indirect", ind)
 
-# --- fuzz_pci / fuzz_msix: 8-byte operations ----------------------------
+# --- fuzz_pci / fuzz_msix: 8-byte operations (length: 1 + lenc % 8) ------
 def pci_op(kind, lenc, a, b, val):
     return bytes([kind, lenc, a, b]) + struct.pack("<I", val)
 
 
-save("pci", "size-bars", pci_op(2, 2, 0x10, 1, 0xffffffff) + pci_op(2, 2, 0x10, 0, 0)
-     + pci_op(2, 2, 0x18, 1, 0xffffffff) + pci_op(2, 2, 0x1c, 1, 0xffffffff)
-     + pci_op(2, 2, 0x10, 1, 0xc0000000) + pci_op(2, 1, 0x04, 1, 6) + pci_op(2, 2, 0x18, 1, 0)
-     + pci_op(2, 2, 0x1c, 1, 1) + pci_op(2, 1, 0x04, 1, 0))
-save("pci", "conf1", pci_op(0, 2, 0, 1, 0x80000800) + pci_op(0, 2, 4, 0, 0)
-     + pci_op(0, 2, 0, 1, 0x80000810) + pci_op(0, 2, 4, 1, 0xffffffff))
-save("pci", "ecam", pci_op(1, 2, 8, 0, 0) + pci_op(1, 0x82, 8, 1, 0xffffffff))
+save("pci", "size-bars", pci_op(2, 3, 0x10, 1, 0xffffffff) + pci_op(2, 3, 0x10, 0, 0)
+     + pci_op(2, 3, 0x18, 1, 0xffffffff) + pci_op(2, 3, 0x1c, 1, 0xffffffff)
+     + pci_op(2, 3, 0x10, 1, 0xc0000000) + pci_op(2, 1, 0x04, 1, 6) + pci_op(2, 3, 0x18, 1, 0)
+     + pci_op(2, 3, 0x1c, 1, 1) + pci_op(2, 1, 0x04, 1, 0))
+save("pci", "conf1", pci_op(0, 3, 0, 1, 0x80000800) + pci_op(0, 3, 4, 0, 0)
+     + pci_op(0, 3, 0, 1, 0x80000810) + pci_op(0, 3, 4, 1, 0xffffffff))
+save("pci", "ecam", pci_op(1, 3, 8, 0, 0) + pci_op(1, 0x83, 8, 1, 0xffffffff))
 save("msix", "enable-route-fire",
-     bytes([0, 0x82, 0, 0]) + b"\0\0\xe0\xfe" + bytes([0, 0x82, 8, 0]) + b"\x30\0\0\0"
-     + bytes([0, 0x82, 12, 0]) + b"\0\0\0\0" + bytes([2, 0, 0, 0, 0x00, 0x80, 0, 0])
-     + bytes([3, 0, 0, 0, 0, 0, 0, 0]) + bytes([1, 2, 0, 0, 0, 0, 0, 0]))
+     bytes([0, 0x83, 0, 0]) + b"\0\0\xe0\xfe" + bytes([0, 0x83, 8, 0]) + b"\x30\0\0\0"
+     + bytes([0, 0x83, 12, 0]) + b"\0\0\0\0" + bytes([2, 0, 0, 0, 0x00, 0x80, 0, 0])
+     + bytes([3, 0, 0, 0, 0, 0, 0, 0]) + bytes([1, 3, 0, 0, 0, 0, 0, 0]))
 
 # --- headers --------------------------------------------------------------
 a64 = bytearray(4096)
