@@ -741,6 +741,23 @@ static void av_remove(struct pci_dev *pdev)
 	put_device(&av->vdev.dev);
 }
 
+/*
+ * Power-off, reboot, kexec: stop the device before the kernel goes, so that
+ * nothing it still does reaches the pool afterwards (a kexec'd kernel, or a
+ * guest the VMM restarts, owns that memory again). Break the virtqueues
+ * first so a late completion is ignored, then reset (it stops all DMA).
+ */
+static void av_shutdown(struct pci_dev *pdev)
+{
+	struct av_dev *av = pci_get_drvdata(pdev);
+
+	if (!av)
+		return;
+	virtio_break_device(&av->vdev);
+	av_reset(&av->vdev);
+	pci_clear_master(pdev);
+}
+
 static const struct pci_device_id av_ids[] = {
 	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, PCI_ANY_ID) },
 	{ 0 }
@@ -752,6 +769,7 @@ static struct pci_driver av_driver = {
 	.id_table = av_ids,
 	.probe = av_probe,
 	.remove = av_remove,
+	.shutdown = av_shutdown,
 };
 
 /*
