@@ -96,7 +96,17 @@ if [ ! -f "$dst/.done" ]; then
 			die "cannot enable the qemu-aarch64 binfmt handler (qemu-user-static, binfmt-support)"
 	fi
 	mkdir -p "$cache/rootfs"
+	# A build killed outright (SIGKILL) leaves its work directory: remove
+	# those whose builder is gone, with what was mounted in them.
+	for old in "$cache"/rootfs/.build.*; do
+		[ -d "$old" ] || continue
+		kill -0 "$(cat "$old/pid" 2>/dev/null || echo 0)" 2>/dev/null && continue
+		awk -v p="$old/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
+			while read -r m; do umount -l "$m"; done
+		rm -rf --one-file-system "$old"
+	done
 	tmp=$(mktemp -d "$cache/rootfs/.build.XXXXXX")
+	echo $$ > "$tmp/pid"
 	# Never half a build in the cache: the work directory goes on any exit,
 	# after whatever mmdebstrap left mounted in it (killed mid-build).
 	cleanup() {

@@ -19,6 +19,7 @@
 #include "sandbox.h"
 
 #include "log.h"
+#include "util.h"
 #include "vm.h"
 #include "../devices/virtio_console.h"
 
@@ -244,7 +245,6 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 {
 	struct virtio_pci *vp = sb->vp;
 	struct vm *vm = sb->vm;
-	const char *hook = getenv("AIRLOCK_TEST_HOOK");
 	char name[16];
 	int keep[8 + 2 * VIRTIO_MAX_QUEUES + 4];
 	unsigned n = 0;
@@ -293,7 +293,7 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 		child_fail(sb, "installing the seccomp filter");
 
 	/* Test hook: a system call the filter forbids. */
-	if (hook && !strcmp(hook, "sandbox-forbidden-syscall"))
+	if (test_hook("sandbox-forbidden-syscall"))
 		syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0);
 
 	virtio_pci_loop(vp, child_request, sb);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,4 +56,11 @@ int file_read_all(const char *path, uint8_t **buf, size_t *len, size_t max)
 out:
 	close(fd);
 	return ret;
+}
+
+bool test_hook(const char *name)
+{
+	const char *h = getenv("AIRLOCK_TEST_HOOK");
+
+	return h && !strcmp(h, name);
 }

@@ -1,6 +1,7 @@
 #ifndef AIRLOCK_UTIL_H
 #define AIRLOCK_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,5 +14,8 @@ int file_read_all(const char *path, uint8_t **buf, size_t *len, size_t max);
 /* Reads exactly len bytes from fd at offset 0 into dst. 0 or -errno
  * (-EIO on a short file). */
 int file_read_exact(int fd, void *dst, size_t len);
+
+/* Is AIRLOCK_TEST_HOOK set to name? (Fault injection for the boot tests.) */
+bool test_hook(const char *name);
 
 #endif

@@ -11,6 +11,7 @@
 #include "../devices/virtio_rng.h"
 #include "../arch/arch.h"
 #include "sandbox.h"
+#include "util.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -134,6 +135,10 @@ static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
 	h->nr++;
 	if (!vp || virtio_pci_init(vp, dev, &h->ram, vm->cfg->strict ? bounce : 0, &ops, vm) < 0)
 		return -1;
+	/* Test hook: a host that would have the guest's DMA bypass the bounce
+	 * region (the airlock guest driver must refuse such a device). */
+	if (test_hook("host-hides-access-platform"))
+		vp->offered &= ~(1ULL << VIRTIO_F_ACCESS_PLATFORM);
 	slot = pci_bus_add(&vm->pci, &vp->pci);
 	bar = vm_pci_alloc(vm, VP_BAR_SIZE, false);
 	if (slot < 0 || !bar) {

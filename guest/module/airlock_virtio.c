@@ -344,6 +344,14 @@ static int av_finalize_features(struct virtio_device *vdev)
 	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1) ||
 	    !(vp_modern_get_features(&av->mdev) & BIT_ULL(VIRTIO_F_SWIOTLB)))
 		return -EINVAL;
+	/* The host is not trusted either: without ACCESS_PLATFORM Linux's
+	 * virtio ring bypasses our DMA ops and hands the device raw guest
+	 * physical addresses, i.e. the whole of guest memory. */
+	if (!__virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM)) {
+		dev_err(&av->pdev->dev, "device does not offer VIRTIO_F_ACCESS_PLATFORM: refused "
+			"(its DMA would bypass the bounce region)\n");
+		return -EINVAL;
+	}
 	/* The core keeps only transport bits 28..40; bit 27 is ours to set. */
 	__virtio_set_bit(vdev, VIRTIO_F_SWIOTLB);
 	vp_modern_set_features(&av->mdev, vdev->features);

@@ -240,6 +240,12 @@ fi
 (export AIRLOCK_TEST_HOOK=sandbox-forbidden-syscall
 run_case sbsigsys run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 128M --rng \
 	--cmdline "$CMD airlock.action=poweroff")
+# A host that does not offer VIRTIO_F_ACCESS_PLATFORM would have Linux's
+# virtio ring hand it raw guest addresses: the guest driver refuses the
+# device, and the guest boots without it.
+(export AIRLOCK_TEST_HOOK=host-hides-access-platform
+run_case noaccplat run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 256M \
+	--disk "$L2DIR/diskB.img,ro" --cmdline "$CMD airlock.test=blk airlock.action=poweroff")
 # Killing a device process mid-I/O: status 4 within seconds.
 if want sbkill; then
 	echo "@@CASE sbkill BEGIN"

@@ -33,7 +33,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -43,7 +43,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -232,6 +232,9 @@ expect takeover 0 "^AIRLOCK-EARLYDRV 0000:00:01.0 virtio-pci" "^AIRLOCK-EARLYDRV
 	"^AIRLOCK-PCIDRV 0000:00:01.0 airlock_virtio" "^AIRLOCK-PCIDRV 0000:00:02.0 airlock_virtio" \
 	"^AIRLOCK-SHA256 vda $sha_b" "^AIRLOCK-HWRNG virtio_rng.0 64" &&
 	ok "guest driver loaded after virtio_pci bound the devices: it takes them over (release, bind) and they work"
+expect noaccplat 0 "device does not offer VIRTIO_F_ACCESS_PLATFORM: refused" "^AIRLOCK-GUEST-UP" &&
+	expect_not noaccplat "^AIRLOCK-SHA256 vda" &&
+	ok "guest driver: a host that does not offer VIRTIO_F_ACCESS_PLATFORM (raw guest addresses) is refused; the guest boots without the device"
 expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" &&
 	ok "guest driver: 4 MiB read through a 64 KiB bounce region (the pool fills; back-pressure, no error)"
 expect lifecycle 0 "^AIRLOCK-REBOUND $sha_a4" && ok "guest driver: the disk works again after unbind/bind (device reset)"
