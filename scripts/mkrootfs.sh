@@ -98,15 +98,17 @@ if [ ! -f "$dst/.done" ]; then
 	mkdir -p "$cache/rootfs"
 	# A build killed outright (SIGKILL) leaves its work directory: remove
 	# those whose builder is gone, with what was mounted in them.
+	# (Each is named by its builder's pid.)
 	for old in "$cache"/rootfs/.build.*; do
 		[ -d "$old" ] || continue
-		kill -0 "$(cat "$old/pid" 2>/dev/null || echo 0)" 2>/dev/null && continue
+		pid=${old##*.build.}
+		case $pid in *[!0-9]* | "") ;; *) [ "$pid" != $$ ] && kill -0 "$pid" 2>/dev/null && continue ;; esac
 		awk -v p="$old/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
 			while read -r m; do umount -l "$m"; done
 		rm -rf --one-file-system "$old"
 	done
-	tmp=$(mktemp -d "$cache/rootfs/.build.XXXXXX")
-	echo $$ > "$tmp/pid"
+	tmp=$cache/rootfs/.build.$$
+	mkdir "$tmp" || die "cannot create $tmp"
 	# Never half a build in the cache: the work directory goes on any exit,
 	# after whatever mmdebstrap left mounted in it (killed mid-build).
 	cleanup() {
