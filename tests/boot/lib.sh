@@ -222,3 +222,52 @@ l1_run() {
 	wait "$runner" 2>/dev/null
 	rm -f "$pidf"
 }
+
+# --- Judging a suite: its log is $work/log, its cases $ALL_CASES ---------
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1: $2"; }
+
+# The output of the last run of case $1.
+section() {
+	awk -v n="$1" '$0 == "@@CASE " n " BEGIN" { buf = ""; on = 1; next }
+		on && index($0, "@@CASE " n " RC=") == 1 { print buf $0; on = 0; next }
+		on { buf = buf $0 "\n" }' "$work/log"
+}
+rc_of() { section "$1" | sed -n "s/^@@CASE $1 RC=\([0-9]*\)$/\1/p"; }
+has() { section "$1" | grep -q -- "$2"; }
+value() { section "$1" | sed -n "s/^$2 \([0-9]*\)$/\1/p" | head -n1; }
+
+# expect NAME STATUS [PATTERN...]: exit status and lines the run printed.
+# Cases not in ALL_CASES are not judged.
+expect() {
+	name=$1 want=$2
+	shift 2
+	case " $ALL_CASES " in *" $name "*) ;; *) return 1 ;; esac
+	rc=$(rc_of "$name")
+	if [ -z "$rc" ]; then bad "$name" "did not run to completion"; return 1; fi
+	if [ "$rc" != "$want" ]; then bad "$name" "exit status $rc, expected $want"; return 1; fi
+	for pat in "$@"; do
+		has "$name" "$pat" || { bad "$name" "no line matching '$pat'"; return 1; }
+	done
+	return 0
+}
+# expect_not NAME PATTERN: the run printed no such line.
+expect_not() {
+	case " $ALL_CASES " in *" $1 "*) ;; *) return 1 ;; esac
+	if has "$1" "$2"; then bad "$1" "printed a line matching '$2'"; return 1; fi
+	return 0
+}
+
+# No guest crash goes unnoticed: a case whose console shows one of these
+# fails, whatever else it printed. Returns 1 if any case crashed.
+GUEST_CRASH='Kernel panic|Oops|BUG:|double fault|general protection'
+crashed() { section "$1" | grep -E -m1 -- "$GUEST_CRASH"; }
+no_guest_crash() {
+	any=0
+	for c in $ALL_CASES; do
+		line=$(crashed "$c")
+		[ -n "$line" ] && { bad "$c" "the guest crashed: $line"; any=1; }
+	done
+	return "$any"
+}

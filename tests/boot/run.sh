@@ -89,40 +89,6 @@ log "ran in $(( $(date +%s) - start )) s"
 tr -d '\r' < "$raw" > "$work/log"
 [ -n "${AIRLOCK_BOOT_LOG:-}" ] && cp "$work/log" "$AIRLOCK_BOOT_LOG"
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1: $2"; }
-
-# The output of the last run of case $1.
-section() {
-	awk -v n="$1" '$0 == "@@CASE " n " BEGIN" { buf = ""; on = 1; next }
-		on && index($0, "@@CASE " n " RC=") == 1 { print buf $0; on = 0; next }
-		on { buf = buf $0 "\n" }' "$work/log"
-}
-rc_of() { section "$1" | sed -n "s/^@@CASE $1 RC=\([0-9]*\)$/\1/p"; }
-has() { section "$1" | grep -q -- "$2"; }
-value() { section "$1" | sed -n "s/^$2 \([0-9]*\)$/\1/p" | head -n1; }
-
-# expect NAME STATUS [PATTERN...]: exit status and lines the run printed.
-# Cases left out by BOOT_CASES are not judged.
-expect() {
-	name=$1 want=$2
-	shift 2
-	case " $ALL_CASES " in *" $name "*) ;; *) return 1 ;; esac
-	rc=$(rc_of "$name")
-	if [ -z "$rc" ]; then bad "$name" "did not run to completion"; return 1; fi
-	if [ "$rc" != "$want" ]; then bad "$name" "exit status $rc, expected $want"; return 1; fi
-	for pat in "$@"; do
-		has "$name" "$pat" || { bad "$name" "no line matching '$pat'"; return 1; }
-	done
-	return 0
-}
-# expect_not NAME PATTERN: the run printed no such line.
-expect_not() {
-	case " $ALL_CASES " in *" $1 "*) ;; *) return 1 ;; esac
-	if has "$1" "$2"; then bad "$1" "printed a line matching '$2'"; return 1; fi
-	return 0
-}
 # expect_mem NAME MIB: the guest's MemTotal is within 64 MiB below --mem.
 expect_mem() {
 	kb=$(value "$1" AIRLOCK-MEMTOTAL-KB)
@@ -279,6 +245,7 @@ expect badcpus 2 "cpus" && ok "--cpus 0 is a usage error (status 2)"
 expect nokvm 1 "/dev/kvm: not available" && ok "no /dev/kvm: one clear line, status 1"
 expect dumpdtb 0 "^@@DTB-MAGIC d00dfeed" "^@@DTB-HAS pcie@10000000 intc@8000000 uart@9000000 psci" &&
 	ok "airlock dump-dtb FILE writes the guest's device tree and exits 0"
+no_guest_crash && ok "no guest crashed (no panic, oops, BUG, double fault or general protection fault on any console)"
 grep -q '^@@RERUN' "$work/log" && echo "note: L1 hung; cases run again in a new L1: $(grep '^@@RERUN' "$work/log" | tr '\n' ' ')"
 grep -q '^@@RETRY' "$work/log" && echo "note: a hung boot was retried: $(grep '^@@RETRY' "$work/log" | tr '\n' ' ')"
 
