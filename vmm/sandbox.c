@@ -41,8 +41,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define REPLY_TIMEOUT_MS 5000
 #define NOBODY 65534
+int sandbox_timeout_ms = 5000;
 
 struct sandbox {
 	struct vm *vm;
@@ -51,6 +51,7 @@ struct sandbox {
 	pid_t pid;
 	int ctl, evt;                   /* parent's ends */
 	pthread_mutex_t lock;           /* one request at a time */
+	uint32_t seq;                   /* of the last request */
 	pthread_t evt_thread;
 	bool evt_started, dead;
 	/* child */
@@ -118,6 +119,7 @@ static void child_serve(struct sandbox *sb, const struct sb_req *q, struct sb_re
 
 	memset(r, 0, sizeof(*r));
 	r->version = SB_VERSION;
+	r->seq = q->seq;
 	if (sb_check_req(q, VP_BAR_SIZE) < 0) {
 		r->status = EPROTO;
 		return;
@@ -374,10 +376,34 @@ static void apply(struct sandbox *sb, const struct sb_reply *r)
 	}
 }
 
-/* One request and its reply. -1 when the device process is gone. */
+/* Ends a device process that broke the protocol or stopped answering. */
+static int kill_it(struct sandbox *sb, const char *why)
+{
+	pid_t pid = sb->pid;
+
+	if (pid > 0)            /* -1 once reaped: never kill(-1) */
+		kill(pid, SIGKILL);
+	pthread_mutex_unlock(&sb->lock);
+	died(sb, why);
+	return -1;
+}
+
+/* Waits up to the deadline for fd to be ready for events. */
+static bool ready(int fd, short events)
+{
+	struct pollfd p = { fd, events, 0 };
+	int n;
+
+	while ((n = poll(&p, 1, sandbox_timeout_ms)) < 0 && errno == EINTR)
+		;
+	return n == 1 && (p.revents & events);
+}
+
+/* One request and its reply. -1 when the device process is gone. Never
+ * blocks past the deadline on a process that does not read or answer, and
+ * takes a reply only to this very request: anything else kills it. */
 static int call(struct sandbox *sb, struct sb_req *q, struct sb_reply *r)
 {
-	struct pollfd p = { sb->ctl, POLLIN, 0 };
 	ssize_t n;
 
 	q->version = SB_VERSION;
@@ -386,23 +412,28 @@ static int call(struct sandbox *sb, struct sb_req *q, struct sb_reply *r)
 		pthread_mutex_unlock(&sb->lock);
 		return -1;
 	}
-	if (send(sb->ctl, q, sizeof(*q), MSG_NOSIGNAL) != (ssize_t)sizeof(*q))
-		goto gone;
-	if (poll(&p, 1, REPLY_TIMEOUT_MS) != 1) {
-		kill(sb->pid, SIGKILL);
-		pthread_mutex_unlock(&sb->lock);
-		died(sb, "stopped answering (killed)");
-		return -1;
+	q->seq = ++sb->seq;
+	/* A reply waiting before we asked is one it queued ahead. */
+	if (recv(sb->ctl, r, sizeof(*r), MSG_DONTWAIT | MSG_PEEK) > 0)
+		return kill_it(sb, "sent a reply nobody asked for (killed)");
+	for (;;) {
+		n = send(sb->ctl, q, sizeof(*q), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == (ssize_t)sizeof(*q))
+			break;
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			goto gone;
+		if (errno == EAGAIN && !ready(sb->ctl, POLLOUT))
+			return kill_it(sb, "stopped reading its requests (killed)");
 	}
-	n = recv(sb->ctl, r, sizeof(*r), MSG_WAITALL);
-	if (n != (ssize_t)sizeof(*r))
+	if (!ready(sb->ctl, POLLIN))
+		return kill_it(sb, "stopped answering (killed)");
+	n = recv(sb->ctl, r, sizeof(*r), MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN))
 		goto gone;
+	if (n != (ssize_t)sizeof(*r) ||
+	    sb_check_reply(r, q->seq, sb->vp->vec_gsi, sb->vp->dev->nqueues + 1) < 0)
+		return kill_it(sb, "sent a malformed reply (killed)");
 	pthread_mutex_unlock(&sb->lock);
-	if (sb_check_reply(r, sb->vp->vec_gsi, sb->vp->dev->nqueues + 1) < 0) {
-		kill(sb->pid, SIGKILL);
-		died(sb, "sent a malformed reply (killed)");
-		return -1;
-	}
 	apply(sb, r);
 	return r->status ? -1 : 0;
 gone:
@@ -469,6 +500,35 @@ int sandbox_sync_stats(struct sandbox *sb)
 	return 0;
 }
 
+/* From here on vp's registers are the process's: forward config space, and
+ * listen for its events. false (sb freed) when that cannot start. */
+static bool proxy_start(struct sandbox *sb)
+{
+	sb->vp->pci.fwd_read = cfg_read;
+	sb->vp->pci.fwd_write = cfg_write;
+	sb->vp->pci.fwd_opaque = sb;
+	if (pthread_create(&sb->evt_thread, NULL, evt_thread, sb) != 0) {
+		pr_err("%s: cannot start its event thread", sb->vp->dev->name);
+		sandbox_stop(sb);
+		return false;
+	}
+	sb->evt_started = true;
+	return true;
+}
+
+struct sandbox *sandbox_attach(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
+			       int ctl, int evt, pid_t pid)
+{
+	struct sandbox *sb = calloc(1, sizeof(*sb));
+
+	if (!sb)
+		return NULL;
+	*sb = (struct sandbox){ .vm = vm, .vp = vp, .ops = ops, .pid = pid, .ctl = ctl, .evt = evt,
+				.cctl = -1, .cevt = -1 };
+	pthread_mutex_init(&sb->lock, NULL);
+	return proxy_start(sb) ? sb : NULL;
+}
+
 struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
 			      struct virtio_pci *const *all, unsigned nall)
 {
@@ -499,15 +559,8 @@ struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct
 	close(ctl[1]);
 	close(evt[1]);
 	sb->cctl = sb->cevt = -1;
-	vp->pci.fwd_read = cfg_read;
-	vp->pci.fwd_write = cfg_write;
-	vp->pci.fwd_opaque = sb;
-	if (pthread_create(&sb->evt_thread, NULL, evt_thread, sb) != 0) {
-		pr_err("%s: cannot start its event thread", vp->dev->name);
-		sandbox_stop(sb);
+	if (!proxy_start(sb))
 		return NULL;
-	}
-	sb->evt_started = true;
 	pr_info("%s: device process %d (uid %d, seccomp, no guest RAM)", vp->dev->name, (int)sb->pid,
 		geteuid() == 0 ? NOBODY : (int)geteuid());
 	return sb;

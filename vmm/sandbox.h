@@ -20,6 +20,16 @@ struct sandbox;
 struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
 			      struct virtio_pci *const *all, unsigned nall);
 
+/* airlock's half around a device process that exists already (ctl, evt:
+ * airlock's ends of its two sockets): sandbox_start forks one, the unit
+ * tests script one. NULL on failure. */
+struct sandbox *sandbox_attach(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
+			       int ctl, int evt, pid_t pid);
+
+/* How long airlock waits for a device process to take a request or answer
+ * it before killing it (5 s; the tests shorten it). */
+extern int sandbox_timeout_ms;
+
 /* I/O bus handler for the device's BAR0, in place of virtio_pci_bar_io. */
 void sandbox_bar_io(void *sb, uint64_t off, uint8_t *data, unsigned len, bool is_write);
 

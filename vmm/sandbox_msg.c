@@ -32,9 +32,9 @@ int sb_check_req(const struct sb_req *r, unsigned bar_size)
 	return -EPROTO;
 }
 
-int sb_check_reply(const struct sb_reply *r, const int *gsis, unsigned ngsis)
+int sb_check_reply(const struct sb_reply *r, uint32_t seq, const int *gsis, unsigned ngsis)
 {
-	if (r->version != SB_VERSION || r->nactions > SB_MAX_ACTIONS)
+	if (r->version != SB_VERSION || r->seq != seq || r->nactions > SB_MAX_ACTIONS)
 		return -EPROTO;
 	for (unsigned i = 0; i < r->nactions; i++) {
 		const struct sb_action *a = &r->act[i];

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SB_VERSION      1
+#define SB_VERSION      2
 #define SB_MAX_ACTIONS  8
 #define SB_MAX_INPUT    64
 
@@ -30,6 +30,7 @@ enum sb_req_type {
 
 struct sb_req {
 	uint16_t version, type;
+	uint32_t seq;           /* airlock's count; the reply must echo it */
 	uint32_t off, len;
 	uint64_t val;
 	uint8_t data[SB_MAX_INPUT];
@@ -55,6 +56,7 @@ struct sb_stats {
 
 struct sb_reply {
 	uint16_t version, nactions;
+	uint32_t seq;           /* the request's */
 	uint32_t status;        /* 0, or an errno for a refused request */
 	uint64_t val;           /* value read / bytes taken */
 	struct sb_action act[SB_MAX_ACTIONS];
@@ -71,9 +73,10 @@ struct sb_event {
 /* What a request or reply may say, given the device: 0, or -EPROTO. The
  * device checks requests; airlock checks replies and events (a device
  * process is not trusted). gsis are the MSI routes airlock allocated for
- * the device (a route action must name one of them). */
+ * the device (a route action must name one of them); seq is the request's
+ * (a reply to any other, queued early or late, is a protocol error). */
 int sb_check_req(const struct sb_req *r, unsigned bar_size);
-int sb_check_reply(const struct sb_reply *r, const int *gsis, unsigned ngsis);
+int sb_check_reply(const struct sb_reply *r, uint32_t seq, const int *gsis, unsigned ngsis);
 int sb_check_event(const struct sb_event *e);
 
 #endif
