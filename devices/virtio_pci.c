@@ -100,7 +100,7 @@ void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *
 			uint32_t (*handle)(struct virtio_device *d, const struct virtq_chain *c))
 {
 	struct virtq *q = virtio_queue(vp, qi);
-	bool any = false;
+	unsigned served = 0;
 	int got;
 
 	while (q && (got = virtq_pop(q, c)) != 0) {
@@ -108,9 +108,12 @@ void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *
 			virtio_queue_fault(vp, qi);
 			return;
 		}
-		any = true;
+		if (++served == q->size) {
+			vp->q[qi].more = true;
+			break;
+		}
 	}
-	if (any)
+	if (served)
 		virtio_queue_interrupt(vp, qi);
 }
 
@@ -161,6 +164,7 @@ static void reset(struct virtio_pci *vp)
 		struct vp_queue *q = &vp->q[i];
 
 		q->size = vp->dev->queue_max;
+		q->more = false;
 		q->msix_vector = MSIX_NO_VECTOR;
 		q->enable = 0;
 		q->desc = q->avail = q->used = 0;
@@ -475,8 +479,9 @@ void virtio_pci_loop(struct virtio_pci *vp, int (*extra)(void *opaque), void *op
 		if (n < 0)
 			return;
 		for (int i = 0; i < n; i++) {
-			uint64_t cnt;
+			uint64_t cnt, one = 1;
 			unsigned q = ev[i].data.u32;
+			bool more;
 
 			if (q == EV_EXTRA) {
 				if (extra(opaque))
@@ -491,7 +496,12 @@ void virtio_pci_loop(struct virtio_pci *vp, int (*extra)(void *opaque), void *op
 				continue;
 			pthread_mutex_lock(&vp->lock);
 			notify_queue(vp, q);
+			more = vp->q[q].more;
+			vp->q[q].more = false;
 			pthread_mutex_unlock(&vp->lock);
+			/* Not done: come back once the other events had their turn. */
+			if (more && write(vp->q[q].notify_fd, &one, 8) < 0)
+				continue;
 		}
 	}
 }

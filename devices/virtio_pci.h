@@ -96,6 +96,7 @@ struct vp_queue {
 	uint64_t desc, avail, used;
 	struct virtq vq;
 	int notify_fd;                 /* eventfd the host signals on notify */
+	bool more;                     /* a pass stopped at its budget: serve again */
 };
 
 struct virtio_pci {
@@ -162,9 +163,12 @@ void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool
 struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q);
 void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q);
 void virtio_queue_fault(struct virtio_pci *vp, unsigned q);
-/* Serves every chain the driver made available on queue qi: handle moves
+/* Serves the chains the driver made available on queue qi: handle moves
  * the data and returns how many bytes it wrote for the driver. A malformed
- * ring puts the device in NEEDS_RESET; one interrupt covers the batch. */
+ * ring puts the device in NEEDS_RESET; one interrupt covers the batch. One
+ * pass takes at most a ring's worth (a driver refilling as fast as we serve
+ * must not keep the device from its registers): the queue's `more` then
+ * says so, and the I/O loop comes back to it after its other work. */
 void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *c,
 			uint32_t (*handle)(struct virtio_device *d, const struct virtq_chain *c));
 /* The device's configuration changed (bumps the generation, interrupts). */

@@ -405,6 +405,46 @@ static void queues_outside_the_bounce_region_are_refused_in_strict_mode(void **s
 	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/* A driver that refills the ring as fast as the device serves it: one pass
+ * stops after a ring's worth and says there is more. */
+static unsigned served;
+
+static uint32_t serve_and_refill(struct virtio_device *d, const struct virtq_chain *c)
+{
+	uint16_t idx, head = c->head;
+
+	(void)d;
+	memcpy(&idx, mem + (AVAIL - GPA) + 2, 2);
+	memcpy(mem + (AVAIL - GPA) + 4 + 2 * (idx % 16), &head, 2);
+	idx++;
+	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
+	served++;
+	return 0;
+}
+
+static void one_pass_serves_at_most_a_rings_worth(void **state)
+{
+	struct virtq_desc d = { GPA + 0x3000, 16, VIRTQ_DESC_F_WRITE, 0 };
+	struct virtq_chain c;
+	uint16_t idx = 1, head = 0;
+
+	(void)state;
+	negotiate(1ULL << VIRTIO_F_VERSION_1);
+	setup_queue(16);
+	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	memcpy(mem + (DESC - GPA), &d, sizeof(d));
+	memcpy(mem + (AVAIL - GPA) + 4, &head, 2);
+	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
+	served = 0;
+	pthread_mutex_lock(&vp.lock);
+	virtio_queue_serve(&vp, 0, &c, serve_and_refill);
+	pthread_mutex_unlock(&vp.lock);
+	assert_int_equal(served, 16);
+	assert_true(vp.q[0].more);
+	assert_false(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
 /* A guest that faults and resets in a loop: every refusal is counted, only
  * the first VP_MAX_WARNINGS are reported. */
 static void a_reset_loop_does_not_flood_the_log(void **state)
@@ -441,6 +481,7 @@ int main(void)
 		T(a_hostile_ring_sets_needs_reset_and_raises_a_config_interrupt),
 		T(a_function_that_is_not_bus_master_does_no_dma),
 		T(writing_zero_to_status_resets_the_device),
+		T(one_pass_serves_at_most_a_rings_worth),
 		T(msix_vectors_beyond_the_table_read_back_as_no_vector),
 		T(off_mode_devices_have_no_bounce_bar_and_do_not_offer_bit_27),
 		S(strict_devices_present_a_swiotlb_capability_naming_bar2),
