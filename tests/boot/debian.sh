@@ -119,7 +119,7 @@ for c in $CASES; do
 		[ "${c%%.*}" = upgraded ] && k=$kver2
 		[ "${c%%.*}" = off ] && iso=off drv=virtio-pci
 		[ "${c%%.*}" = qemu ] && iso="none (QEMU, for comparison)" drv=virtio-pci
-		if expect "$c" 0 "^AIRLOCK-SYSTEM running$" "^AIRLOCK-KERNEL $k$" "^AIRLOCK-ROOT /dev/vda ext4 rw$" \
+		if expect "$c" 0 "^AIRLOCK-SYSTEM running$" "^AIRLOCK-KERNEL $k$" "^AIRLOCK-ROOT /dev/vda ext4  *rw$" \
 			"^AIRLOCK-ROOTDRV 0000:00:0[0-9].0 $drv$" \
 			"^AIRLOCK-DKMS airlock-virtio/[^,]*, $k, [^:]*: installed" "^AIRLOCK-SHA256 vdb $sha_data$" \
 			"^AIRLOCK-WROTE $c.$token" "^AIRLOCK-POWEROFF"; then
