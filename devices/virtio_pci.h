@@ -115,6 +115,7 @@ struct virtio_pci {
 	int bounce_fd;
 	uint64_t bounce_addr;
 	bool bounce_mapped, declined_warned;
+	bool bar_warned;               /* the host refused a BAR placement (said once) */
 	unsigned pcicfg_cap;           /* offset of the PCI-config access cap */
 
 	/* common configuration, host-side copies */

@@ -69,7 +69,8 @@ out:
 	return ret;
 }
 
-int iobus_unregister(struct iobus *bus, enum io_space sp, uint64_t base)
+/* Only the range that opaque registered at base: never another owner's. */
+int iobus_unregister(struct iobus *bus, enum io_space sp, uint64_t base, void *opaque)
 {
 	unsigned i;
 	int ret = -ENOENT;
@@ -78,7 +79,7 @@ int iobus_unregister(struct iobus *bus, enum io_space sp, uint64_t base)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&bus->lock);
 	i = lower_bound(bus->ranges[sp], bus->nr[sp], base);
-	if (i < bus->nr[sp] && bus->ranges[sp][i].base == base) {
+	if (i < bus->nr[sp] && bus->ranges[sp][i].base == base && bus->ranges[sp][i].opaque == opaque) {
 		memmove(&bus->ranges[sp][i], &bus->ranges[sp][i + 1],
 			(bus->nr[sp] - i - 1) * sizeof(struct io_range));
 		bus->nr[sp]--;

@@ -34,7 +34,7 @@ void iobus_destroy(struct iobus *bus);
 int iobus_register(struct iobus *bus, enum io_space sp, uint64_t base, uint64_t len,
 		   io_handler_fn fn, void *opaque, const char *name);
 /* 0 or -ENOENT. Removes the range that starts at base. */
-int iobus_unregister(struct iobus *bus, enum io_space sp, uint64_t base);
+int iobus_unregister(struct iobus *bus, enum io_space sp, uint64_t base, void *opaque);
 
 /* Returns true if a range took the access. Unclaimed reads return all ones. */
 bool iobus_dispatch(struct iobus *bus, enum io_space sp, uint64_t addr, uint8_t *data,

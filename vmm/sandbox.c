@@ -18,6 +18,7 @@
  * than a clean stop. */
 #include "sandbox.h"
 
+#include "jail.h"
 #include "log.h"
 #include "util.h"
 #include "vm.h"
@@ -25,15 +26,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <net/if.h>
 #include <poll.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -41,7 +38,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NOBODY 65534
 int sandbox_timeout_ms = 5000;
 
 struct sandbox {
@@ -56,28 +52,21 @@ struct sandbox {
 	bool evt_started, dead;
 	/* child */
 	int cctl, cevt;
-	struct sb_reply *reply;         /* gathering the current reply's actions */
+	/* parent: what the guest wrote to the device's config space and MSI-X
+	 * table, applied to a copy of its own: where BAR0 and the bounce region
+	 * decode and where each vector points come from here, never from the
+	 * device process. */
+	struct pci_dev shadow;
+	struct msix shadow_msix;
 };
 
 /* --- the device process -------------------------------------------------- */
 
-static void add_action(struct sandbox *sb, struct sb_action a)
+/* What the device would have airlock do with KVM: airlock does it already,
+ * from its own copy of the guest's writes (shadow_*, below). */
+static int child_map(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
 {
-	if (sb->reply && sb->reply->nactions < SB_MAX_ACTIONS)
-		sb->reply->act[sb->reply->nactions++] = a;
-}
-
-static int child_map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
-{
-	(void)vp;
-	add_action(host, (struct sb_action){ .type = SB_ACT_MAP_BAR, .on = mapped, .addr = addr });
-	return 0;
-}
-
-static int child_map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
-{
-	(void)vp;
-	add_action(host, (struct sb_action){ .type = SB_ACT_MAP_BOUNCE, .on = mapped, .addr = addr });
+	(void)host; (void)vp; (void)addr; (void)mapped;
 	return 0;
 }
 
@@ -90,9 +79,7 @@ static int child_irq_alloc(void *host, int *efd)
 
 static int child_irq_route(void *host, struct virtio_pci *vp, int gsi, uint64_t addr, uint32_t data)
 {
-	(void)vp;
-	add_action(host, (struct sb_action){ .type = SB_ACT_IRQ_ROUTE, .gsi = gsi, .addr = addr,
-					     .data = data });
+	(void)host; (void)vp; (void)gsi; (void)addr; (void)data;
 	return 0;
 }
 
@@ -108,7 +95,7 @@ static void child_intx(void *host, unsigned gsi, int level)
 }
 
 static const struct virtio_host_ops child_ops = {
-	.map_bar = child_map_bar, .map_bounce = child_map_bounce, .irq_alloc = child_irq_alloc,
+	.map_bar = child_map, .map_bounce = child_map, .irq_alloc = child_irq_alloc,
 	.irq_route = child_irq_route, .intx = child_intx,
 };
 
@@ -124,7 +111,6 @@ static void child_serve(struct sandbox *sb, const struct sb_req *q, struct sb_re
 		r->status = EPROTO;
 		return;
 	}
-	sb->reply = r;
 	switch (q->type) {
 	case SB_BAR_READ:
 	case SB_BAR_WRITE:
@@ -147,7 +133,6 @@ static void child_serve(struct sandbox *sb, const struct sb_req *q, struct sb_re
 					      vp->faults, dma_denied(vp->win) };
 		break;
 	}
-	sb->reply = NULL;
 }
 
 /* One request on the control socket; 1 when airlock has gone. */
@@ -164,77 +149,6 @@ static int child_request(void *opaque)
 		return 0;
 	child_serve(sb, &q, &r);
 	return send(sb->cctl, &r, sizeof(r), MSG_NOSIGNAL) == (ssize_t)sizeof(r) ? 0 : 1;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/* Closes every fd but the listed ones. */
-static int keep_only(int *keep, unsigned n)
-{
-	unsigned lo = 0;
-
-	qsort(keep, n, sizeof(*keep), cmp_int);
-	for (unsigned i = 0; i < n; i++) {
-		if (keep[i] < 0 || (unsigned)keep[i] < lo)
-			continue;
-		if ((unsigned)keep[i] > lo && syscall(SYS_close_range, lo, keep[i] - 1, 0) < 0)
-			return -1;
-		lo = (unsigned)keep[i] + 1;
-	}
-	return (int)syscall(SYS_close_range, lo, ~0u, 0);
-}
-
-/* Allowed system calls: what the I/O loop, the device models, malloc and
- * stdio need once everything is open. Anything else kills the process.
- * Socket sends and receives only on the two sockets to airlock: no other
- * socket it holds (virtio-net's, for the link query) can carry a datagram. */
-int sandbox_install_seccomp(int ctl, int evt)
-{
-	static const char *const allow[] = {
-		"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
-		"preadv2", "pwritev2", "fdatasync", "fsync", "epoll_wait", "epoll_pwait",
-		"epoll_pwait2", "close", "exit",
-		"exit_group", "rt_sigreturn", "rt_sigprocmask", "futex", "brk", "munmap",
-		"madvise", "mremap", "getrandom", "clock_gettime", "clock_nanosleep", "nanosleep",
-		"getpid", "gettid", "fstat", "newfstatat", "lseek", "restart_syscall", "sched_yield",
-	};
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int ret = ctx ? 0 : -ENOMEM;
-
-	for (unsigned i = 0; !ret && i < sizeof(allow) / sizeof(allow[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(allow[i]);
-
-		if (nr != __NR_SCMP_ERROR)
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
-	static const char *const sock[] = { "recvmsg", "sendmsg", "recvfrom", "sendto" };
-
-	for (unsigned i = 0; !ret && i < sizeof(sock) / sizeof(sock[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(sock[i]);
-
-		if (nr == __NR_SCMP_ERROR)
-			continue;
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ctl));
-		if (!ret)
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)evt));
-	}
-	/* Memory, never executable; the link-state query of virtio-net. */
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				       SCMP_A1(SCMP_CMP_EQ, SIOCGIFFLAGS));
-	if (!ret)
-		ret = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return ret;
 }
 
 static void child_fail(struct sandbox *sb, const char *what)
@@ -274,7 +188,7 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 		keep[n++] = vp->vec_fd[i];
 	for (unsigned i = 0; i < vp->dev->nown; i++)
 		keep[n++] = vp->dev->own_fds[i];
-	if (keep_only(keep, n) < 0)
+	if (jail_keep_fds(keep, n) < 0)
 		child_fail(sb, "closing inherited fds");
 	if (vp->bounce_fd >= 0)
 		vp->bounce_fd = -1;     /* closed above; the mapping stays */
@@ -285,12 +199,9 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 		child_fail(sb, "epoll");
 
 	/* Fewer rights: nobody, no new privileges, the allowlist. */
-	if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-			       setresuid(NOBODY, NOBODY, NOBODY) < 0))
-		child_fail(sb, "dropping to uid nobody");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(sb, "no_new_privs");
-	errno = -sandbox_install_seccomp(sb->cctl, sb->cevt);
+	if (jail_drop_privileges() < 0)
+		child_fail(sb, "dropping to uid nobody with no_new_privs");
+	errno = -jail_seccomp(sb->cctl, sb->cevt);
 	if (errno)
 		child_fail(sb, "installing the seccomp filter");
 
@@ -337,43 +248,49 @@ static void *evt_thread(void *arg)
 	}
 }
 
-static bool within(uint64_t addr, uint64_t size, uint64_t lo, uint64_t hi)
+/* The guest moved or switched a BAR of the device: map what airlock
+ * itself now sees decoding (BAR0's registers, the bounce region). */
+static void shadow_bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)
 {
-	return addr >= lo && addr + size > addr && addr + size <= hi;
+	struct sandbox *sb = d->opaque;
+
+	if (bar == 0)
+		sb->ops->map_bar(sb->vm, sb->vp, addr, mapped);
+	else if (bar == VP_BOUNCE_BAR && sb->vp->bounce_size)
+		sb->ops->map_bounce(sb->vm, sb->vp, addr, mapped);
 }
 
-/* A BAR address the device may ask for: naturally aligned, in a PCI window. */
-static bool bar_addr_ok(struct vm *vm, uint64_t addr, uint64_t size)
+/* The guest wrote a vector's address or data: route exactly that. */
+static void shadow_route(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
 {
-	if (!size || (addr & (size - 1)))
-		return false;
-	return within(addr, size, vm->pci_mmio32_start, vm->pci_mmio32_end) ||
-	       within(addr, size, vm->pci_mmio64_start, vm->pci_mmio64_end);
+	struct sandbox *sb = opaque;
+
+	if (vec <= VIRTIO_MAX_QUEUES && sb->vp->vec_gsi[vec] >= 0)
+		sb->ops->irq_route(sb->vm, sb->vp, sb->vp->vec_gsi[vec], addr, data);
 }
 
-static void apply(struct sandbox *sb, const struct sb_reply *r)
+static void shadow_fire(void *opaque, unsigned vec)
 {
-	struct virtio_pci *vp = sb->vp;
+	(void)opaque; (void)vec;        /* the device process delivers */
+}
 
-	for (unsigned i = 0; i < r->nactions; i++) {
-		const struct sb_action *a = &r->act[i];
-
-		switch (a->type) {
-		case SB_ACT_MAP_BAR:
-			if (a->on && !bar_addr_ok(sb->vm, a->addr, VP_BAR_SIZE))
-				break;
-			sb->ops->map_bar(sb->vm, vp, a->addr, a->on);
-			break;
-		case SB_ACT_MAP_BOUNCE:
-			if (!vp->bounce_size || (a->on && !bar_addr_ok(sb->vm, a->addr, vp->bounce_size)))
-				break;
-			sb->ops->map_bounce(sb->vm, vp, a->addr, a->on);
-			break;
-		case SB_ACT_IRQ_ROUTE:
-			sb->ops->irq_route(sb->vm, vp, a->gsi, a->addr, a->data);
-			break;
-		}
-	}
+/* A copy of the function as it is before the fork, then kept up to date
+ * with every write the guest makes. */
+static void shadow_init(struct sandbox *sb)
+{
+	sb->shadow = sb->vp->pci;
+	sb->shadow.bar_changed = shadow_bar_changed;
+	sb->shadow.cap_written = NULL;
+	sb->shadow.cap_read = NULL;
+	sb->shadow.fwd_read = NULL;
+	sb->shadow.fwd_write = NULL;
+	sb->shadow.opaque = sb;
+	sb->shadow_msix = sb->vp->msix;
+	sb->shadow_msix.dev = &sb->shadow;
+	sb->shadow_msix.fire = shadow_fire;
+	sb->shadow_msix.route = shadow_route;
+	sb->shadow_msix.opaque = sb;
+	pthread_mutex_init(&sb->shadow_msix.lock, NULL);
 }
 
 /* Ends a device process that broke the protocol or stopped answering. */
@@ -430,11 +347,9 @@ static int call(struct sandbox *sb, struct sb_req *q, struct sb_reply *r)
 	n = recv(sb->ctl, r, sizeof(*r), MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && errno != EAGAIN))
 		goto gone;
-	if (n != (ssize_t)sizeof(*r) ||
-	    sb_check_reply(r, q->seq, sb->vp->vec_gsi, sb->vp->dev->nqueues + 1) < 0)
+	if (n != (ssize_t)sizeof(*r) || sb_check_reply(r, q->seq) < 0)
 		return kill_it(sb, "sent a malformed reply (killed)");
 	pthread_mutex_unlock(&sb->lock);
-	apply(sb, r);
 	return r->status ? -1 : 0;
 gone:
 	pthread_mutex_unlock(&sb->lock);
@@ -450,6 +365,9 @@ void sandbox_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, boo
 
 	if (is_write)
 		memcpy(&q.val, data, len);
+	/* The MSI-X table: airlock's copy routes what the guest wrote. */
+	if (is_write && off >= VP_MSIX_OFF && off < VP_PBA_OFF)
+		msix_table_io(&((struct sandbox *)opaque)->shadow_msix, off - VP_MSIX_OFF, data, len, true);
 	if (call(opaque, &q, &r) < 0) {
 		if (!is_write)
 			memset(data, 0xff, len);
@@ -469,10 +387,13 @@ static uint32_t cfg_read(void *opaque, unsigned off, unsigned len)
 
 static void cfg_write(void *opaque, unsigned off, unsigned len, uint32_t val)
 {
+	struct sandbox *sb = opaque;
 	struct sb_req q = { .type = SB_CFG_WRITE, .off = off, .len = len, .val = val };
 	struct sb_reply r;
 
-	call(opaque, &q, &r);
+	/* BARs and COMMAND: airlock's copy maps what now decodes. */
+	pci_cfg_write(&sb->shadow, off, len, val);
+	call(sb, &q, &r);
 }
 
 size_t sandbox_console_input(void *opaque, const uint8_t *buf, size_t len)
@@ -504,6 +425,7 @@ int sandbox_sync_stats(struct sandbox *sb)
  * listen for its events. false (sb freed) when that cannot start. */
 static bool proxy_start(struct sandbox *sb)
 {
+	shadow_init(sb);
 	sb->vp->pci.fwd_read = cfg_read;
 	sb->vp->pci.fwd_write = cfg_write;
 	sb->vp->pci.fwd_opaque = sb;
@@ -562,7 +484,7 @@ struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct
 	if (!proxy_start(sb))
 		return NULL;
 	pr_info("%s: device process %d (uid %d, seccomp, no guest RAM)", vp->dev->name, (int)sb->pid,
-		geteuid() == 0 ? NOBODY : (int)geteuid());
+		geteuid() == 0 ? JAIL_NOBODY : (int)geteuid());
 	return sb;
 err:
 	for (int i = 0; i < 2; i++) {
@@ -623,5 +545,7 @@ void sandbox_stop(struct sandbox *sb)
 	if (sb->evt >= 0)
 		close(sb->evt);
 	pthread_mutex_destroy(&sb->lock);
+	if (sb->shadow_msix.opaque)
+		msix_destroy(&sb->shadow_msix);
 	free(sb);
 }

@@ -44,10 +44,6 @@ int sandbox_sync_stats(struct sandbox *sb);
 bool sandbox_reap(struct sandbox *sb, pid_t pid, int status);
 pid_t sandbox_pid(const struct sandbox *sb);
 
-/* The device process's seccomp filter (every syscall not listed kills it;
- * socket I/O only on fds ctl and evt). For the process itself and tests. */
-int sandbox_install_seccomp(int ctl, int evt);
-
 /* Ends the process (closing its control socket; SIGKILL after a second). */
 void sandbox_stop(struct sandbox *sb);
 

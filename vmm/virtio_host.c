@@ -50,12 +50,42 @@ static unsigned index_of(const struct virtio_host *h, const struct virtio_pci *v
 	return i;
 }
 
+/* Where the guest placed a BAR: only inside a PCI window, and said once per
+ * device (a guest can move its BARs as often as it likes). */
+static bool placement_ok(struct vm *vm, struct virtio_pci *vp, uint64_t addr, uint64_t size,
+			 const char *what)
+{
+	if (vm_pci_contains(vm, addr, size))
+		return true;
+	if (!vp->bar_warned)
+		pr_warn("%s (00:%02x.0): %s at %#llx is outside the PCI windows; not mapped",
+			vp->dev->name, vp->slot, what, (unsigned long long)addr);
+	vp->bar_warned = true;
+	return false;
+}
+
 static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
 {
 	struct vm *vm = host;
 	struct virtio_host *h = vm->virtio;
 	unsigned i = index_of(h, vp);
+	/* A sandboxed device's registers live in its process. */
+	struct sandbox *sb = i < h->nr ? h->sb[i] : NULL;
+	void *owner = sb ? (void *)sb : (void *)vp;
 
+	if (mapped) {
+		if (!placement_ok(vm, vp, addr, VP_BAR_SIZE, "BAR0"))
+			return -1;
+		/* Refused over another range (a device's, the ECAM, a UART). */
+		if (iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE,
+				   sb ? sandbox_bar_io : virtio_pci_bar_io, owner, vp->dev->name) < 0) {
+			pr_warn("%s (00:%02x.0): BAR0 at %#llx overlaps another range; not mapped",
+				vp->dev->name, vp->slot, (unsigned long long)addr);
+			return -1;
+		}
+	} else if (iobus_unregister(&vm->bus, IO_MMIO, addr, owner) < 0) {
+		return -1;      /* it was not mapped there: nothing of ours to undo */
+	}
 	for (unsigned q = 0; q < vp->dev->nqueues; q++) {
 		uint64_t at = addr + VP_NOTIFY_OFF + VP_NOTIFY_MULT * q;
 
@@ -63,14 +93,7 @@ static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped
 			pr_warn("%s: KVM_IOEVENTFD at %#llx: %s", vp->dev->name,
 				(unsigned long long)at, strerror(errno));
 	}
-	/* A sandboxed device's registers live in its process. */
-	if (mapped && i < h->nr && h->sb[i])
-		return iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE, sandbox_bar_io, h->sb[i],
-				      vp->dev->name);
-	if (mapped)
-		return iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE, virtio_pci_bar_io, vp,
-				      vp->dev->name);
-	return iobus_unregister(&vm->bus, IO_MMIO, addr);
+	return 0;
 }
 
 /* KVM memory slots for bounce regions start above those of guest RAM. */
@@ -82,6 +105,8 @@ static int map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool map
 	struct virtio_host *h = vm->virtio;
 	struct kvm_userspace_memory_region slot = { 0 };
 
+	if (mapped && !placement_ok(vm, vp, addr, vp->bounce_size, "the bounce region"))
+		return -1;
 	slot.slot = BOUNCE_SLOT_BASE + index_of(h, vp);
 	slot.guest_phys_addr = addr;
 	slot.memory_size = mapped ? vp->bounce_size : 0;   /* 0 deletes the slot */

@@ -200,6 +200,19 @@ uint64_t vm_pci_alloc(struct vm *vm, uint64_t size, bool is64)
 	return at;
 }
 
+static bool within(uint64_t addr, uint64_t size, uint64_t lo, uint64_t hi)
+{
+	return addr >= lo && addr + size > addr && addr + size <= hi;
+}
+
+bool vm_pci_contains(const struct vm *vm, uint64_t addr, uint64_t size)
+{
+	if (!size || (addr & (size - 1)))
+		return false;
+	return within(addr, size, vm->pci_mmio32_start, vm->pci_mmio32_end) ||
+	       within(addr, size, vm->pci_mmio64_start, vm->pci_mmio64_end);
+}
+
 void vm_irq_line(struct vm *vm, unsigned gsi, int level)
 {
 	struct kvm_irq_level irq = { .irq = arch_irq_line_id(gsi), .level = (uint32_t)level };

@@ -69,6 +69,9 @@ void vm_request_exit(struct vm *vm, int status, const char *why);
 /* Guest address for a BAR of size bytes (naturally aligned) in the 64-bit
  * or 32-bit PCI window, or 0 when the window is full. */
 uint64_t vm_pci_alloc(struct vm *vm, uint64_t size, bool is64);
+/* Is [addr, addr + size) a naturally aligned range inside a PCI window
+ * (where a BAR may decode: never RAM, the ECAM, the irqchip or MSI frames)? */
+bool vm_pci_contains(const struct vm *vm, uint64_t addr, uint64_t size);
 
 /* Drives an interrupt line (a GSI) of the in-kernel irqchip. */
 void vm_irq_line(struct vm *vm, unsigned gsi, int level);

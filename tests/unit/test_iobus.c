@@ -182,10 +182,25 @@ static void an_unregistered_range_no_longer_receives_accesses(void **state)
 
 	(void)state;
 	assert_int_equal(iobus_register(&bus, IO_MMIO, 0x2000, 0x10, handler, &a, "a"), 0);
-	assert_int_equal(iobus_unregister(&bus, IO_MMIO, 0x2000), 0);
+	assert_int_equal(iobus_unregister(&bus, IO_MMIO, 0x2000, &a), 0);
 	assert_false(iobus_dispatch(&bus, IO_MMIO, 0x2000, &d, 1, false));
-	assert_int_equal(iobus_unregister(&bus, IO_MMIO, 0x2000), -ENOENT);
+	assert_int_equal(iobus_unregister(&bus, IO_MMIO, 0x2000, &a), -ENOENT);
 	assert_int_equal(iobus_register(&bus, IO_MMIO, 0x2000, 0x10, handler, &a, "again"), 0);
+}
+
+/* Unregistering takes only the caller's own range, never another owner's
+ * that happens to start at the same address. */
+static void only_the_owner_can_unregister_a_range(void **state)
+{
+	struct probe a = { 0 }, b = { 0 };
+	uint8_t d;
+
+	(void)state;
+	assert_int_equal(iobus_register(&bus, IO_MMIO, 0x2000, 0x10, handler, &a, "a"), 0);
+	assert_int_equal(iobus_register(&bus, IO_MMIO, 0x2000, 0x10, handler, &b, "b"), -EEXIST);
+	assert_int_equal(iobus_unregister(&bus, IO_MMIO, 0x2000, &b), -ENOENT);
+	assert_true(iobus_dispatch(&bus, IO_MMIO, 0x2000, &d, 1, false));
+	assert_int_equal(a.calls, 1);
 }
 
 int main(void)
@@ -200,6 +215,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(empty_or_wrapping_ranges_are_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_ranges_stay_sorted_and_each_is_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_unregistered_range_no_longer_receives_accesses, setup, teardown),
+		cmocka_unit_test_setup_teardown(only_the_owner_can_unregister_a_range, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("iobus", tests, NULL, NULL);
 }

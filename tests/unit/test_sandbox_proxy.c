@@ -1,7 +1,8 @@
 /* airlock's side of a device process, against scripted compromised ones on
  * a socketpair: whatever the process does, airlock never blocks past its
  * deadline, takes no reply to another request, and ends the VM (status 4)
- * after killing it. */
+ * after killing it; what airlock maps and routes follows the guest's
+ * writes alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,10 +24,29 @@
 #include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
-static int map_bar(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; (void)m; return 0; }
+/* What airlock did with "KVM": the last BAR0 mapping and MSI route. */
+static struct { uint64_t addr; bool mapped; int calls; } bar0;
+static struct { int gsi; uint64_t addr; uint32_t data; int calls; } route;
+
+static int map_bar(void *h, struct virtio_pci *v, uint64_t a, bool m)
+{
+	(void)h; (void)v;
+	bar0.addr = a;
+	bar0.mapped = m;
+	bar0.calls++;
+	return 0;
+}
 static int map_bounce(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; (void)m; return 0; }
 static int irq_alloc(void *h, int *efd) { (void)h; *efd = -1; return 24; }
-static int irq_route(void *h, struct virtio_pci *v, int g, uint64_t a, uint32_t d) { (void)h; (void)v; (void)g; (void)a; (void)d; return 0; }
+static int irq_route(void *h, struct virtio_pci *v, int g, uint64_t a, uint32_t d)
+{
+	(void)h; (void)v;
+	route.gsi = g;
+	route.addr = a;
+	route.data = d;
+	route.calls++;
+	return 0;
+}
 static void intx(void *h, unsigned g, int l) { (void)h; (void)g; (void)l; }
 static const struct virtio_host_ops ops = { map_bar, map_bounce, irq_alloc, irq_route, intx };
 
@@ -207,6 +227,43 @@ static void a_process_that_stops_reading_cannot_block_airlock(void **state)
 	assert_non_null(strstr(vm.exit_why, "stopped reading its requests"));
 }
 
+/* Where BAR0 decodes is what the guest wrote to config space, whatever
+ * the device process says (it has no say: replies carry no mappings). */
+static void airlock_maps_bar0_where_the_guest_put_it(void **state)
+{
+	(void)state;
+	start(GOOD);
+	memset(&bar0, 0, sizeof(bar0));
+	pci_cfg_write(&vp.pci, PCI_BAR0, 4, 0xc0010000);
+	pci_cfg_write(&vp.pci, PCI_BAR0 + 4, 4, 0);
+	assert_int_equal(bar0.calls, 0);                        /* not decoding yet */
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(bar0.calls, 1);
+	assert_true(bar0.mapped);
+	assert_int_equal(bar0.addr, 0xc0010000);
+	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, 0);
+	assert_int_equal(bar0.calls, 2);
+	assert_false(bar0.mapped);
+	assert_false(vm.stopping);
+}
+
+/* Each MSI route is what the guest wrote to the vector's table entry. */
+static void airlock_routes_vectors_as_the_guest_programmed_them(void **state)
+{
+	uint32_t lo = 0xfee01000, hi = 0, data = 0x4041;
+
+	(void)state;
+	start(GOOD);
+	memset(&route, 0, sizeof(route));
+	sandbox_bar_io(sb, VP_MSIX_OFF + 16, (uint8_t *)&lo, 4, true);     /* vector 1 */
+	sandbox_bar_io(sb, VP_MSIX_OFF + 16 + 4, (uint8_t *)&hi, 4, true);
+	sandbox_bar_io(sb, VP_MSIX_OFF + 16 + 8, (uint8_t *)&data, 4, true);
+	assert_int_equal(route.calls, 3);
+	assert_int_equal(route.gsi, vp.vec_gsi[1]);
+	assert_int_equal(route.addr, 0xfee01000);
+	assert_int_equal(route.data, 0x4041);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +272,8 @@ int main(void)
 		cmocka_unit_test_teardown(a_reply_to_another_request_kills_the_process, finish),
 		cmocka_unit_test_teardown(a_process_that_never_answers_is_killed_at_the_deadline, finish),
 		cmocka_unit_test_teardown(a_process_that_stops_reading_cannot_block_airlock, finish),
+		cmocka_unit_test_teardown(airlock_maps_bar0_where_the_guest_put_it, finish),
+		cmocka_unit_test_teardown(airlock_routes_vectors_as_the_guest_programmed_them, finish),
 	};
 	return cmocka_run_group_tests_name("sandbox_proxy", tests, NULL, NULL);
 }
