@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/sandbox.h"
+#include "vmm/jail.h"
 
 /* Runs fn(ctl, evt, other) in a child under the filter; its wait status. */
 static int in_child(void (*fn)(int, int, int))
@@ -30,7 +30,7 @@ static int in_child(void (*fn)(int, int, int))
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		if (sandbox_install_seccomp(ctl[0], evt[0]) < 0)
+		if (jail_seccomp(ctl[0], evt[0]) < 0)
 			_exit(99);
 		fn(ctl[0], evt[0], other);
 		syscall(SYS_exit_group, 0);     /* not _exit: ASan's wraps more syscalls */
@@ -102,5 +102,5 @@ int main(void)
 		cmocka_unit_test(a_datagram_on_any_other_socket_kills_the_process),
 		cmocka_unit_test(opening_a_socket_kills_the_process),
 	};
-	return cmocka_run_group_tests_name("sandbox_seccomp", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("jail", tests, NULL, NULL);
 }
