@@ -89,9 +89,10 @@ $vm/virtio_pci.ko kernel/drivers/block/virtio_blk.ko"
 esac
 log "ran in $(($(date +%s) - start)) s"
 # The guest's report comes through journald to the console, after a
-# timestamp and its unit's name: drop those so lines start AIRLOCK-.
+# timestamp and its unit's name (and at times the getty's login prompt):
+# drop those so lines start AIRLOCK-.
 tr -d '\r' < "$raw.ts" | cut -d' ' -f2- |
-	sed 's/^\[ *[0-9.]*\] airlock-check\[[0-9]*\]: \(AIRLOCK-\)/\1/' > "$work/log"
+	sed 's/^.*airlock-check\[[0-9]*\]: \(AIRLOCK-\)/\1/' > "$work/log"
 [ -n "${AIRLOCK_BOOT_LOG:-}" ] && cp "$raw.ts" "$AIRLOCK_BOOT_LOG"
 
 ALL_CASES=$CASES
@@ -155,6 +156,8 @@ for c in $CASES; do
 				"the initramfs reports it cannot find its root; the VM is stopped" ;;
 	esac
 done
+# DEBIAN_KEEP=DIR: keep the image there, for a look afterwards.
+[ -n "${DEBIAN_KEEP:-}" ] && mkdir -p "$DEBIAN_KEEP" && cp --sparse=always "$work/root.img" "$DEBIAN_KEEP/"
 if e2fsck -fn "$work/root.img" > "$work/fsck.log" 2>&1; then
 	ok "e2fsck -fn: the root image is clean after the boots"
 else
