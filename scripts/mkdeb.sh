@@ -3,12 +3,13 @@
 # architecture) and airlock-virtio-dkms (Architecture: all), into build/deb.
 # Prints the directory. The tree is copied first, so the checkout's parent
 # gets no build products and the checkout's own build/ stays as it is.
-#   scripts/mkdeb.sh [--indep]     --indep: the DKMS package only
+#   scripts/mkdeb.sh [--indep] [OUTDIR]
+# --indep: the DKMS package only. OUTDIR (default build/deb) gets the .debs.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 what=-b
-[ "${1:-}" = --indep ] && what=-A
-out=$top/build/deb
+[ "${1:-}" = --indep ] && { what=-A; shift; }
+out=${1:-$top/build/deb}
 ver=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 tmp=$(mktemp -d /tmp/airlock-deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

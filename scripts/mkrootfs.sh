@@ -76,14 +76,18 @@ mirrors=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Pa
 # The kernel comes after the base, on its own: its initrd is then made
 # once (in the base install, a trigger would make it a second time).
 pkgs="systemd-sysv,udev,kmod,iproute2,iputils-ping,e2fsprogs,util-linux,initramfs-tools,zstd,dkms"
-# Keyed by what goes into the image: the package's files and maintainer
-# scripts (not the .deb's bytes, which carry build times), the test unit
-# and this script.
-debs=$("$here/scripts/mkdeb.sh" --indep) || die "cannot build airlock-virtio-dkms"
+# Keyed by what goes into the image: the kernels, the package list, the
+# package's files and maintainer scripts (not the .deb's bytes, which carry
+# build times), the recipe below and the image's test unit.
+# (Into a directory of this run's own: builds may run side by side.)
+debs=$(mktemp -d /tmp/airlock-dkms-deb.XXXXXX)
+trap 'rm -rf "$debs"' EXIT
+"$here/scripts/mkdeb.sh" --indep "$debs" >/dev/null || die "cannot build airlock-virtio-dkms"
 deb=$(echo "$debs"/airlock-virtio-dkms_*_all.deb)
 pkgsum=$(t=$(mktemp -d) && dpkg-deb -R "$deb" "$t" && (cd "$t" && find . -type f | LC_ALL=C sort |
 	xargs sha256sum) | sha256sum && rm -rf "$t")
-key=$( (echo "$arch $kver $kver2 $small $pkgs $pkgsum"; cat "$0" "$here"/guest/debian-image/*) |
+key=$( (echo "$arch $kver $kver2 $small $pkgs $pkgsum"; sed -n '/# --- recipe/,/# --- end of recipe/p' "$0"
+	cat "$here"/guest/debian-image/*) |
 	sha256sum | cut -c1-16)
 dst=$cache/rootfs/$arch-$kver${kver2:+-and-$kver2}${small:+-small}-$key
 
@@ -114,7 +118,7 @@ if [ ! -f "$dst/.done" ]; then
 	cleanup() {
 		awk -v p="$tmp/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
 			while read -r m; do umount -l "$m"; done
-		rm -rf --one-file-system "$tmp"
+		rm -rf --one-file-system "$tmp" "$debs"
 	}
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM HUP
@@ -128,6 +132,7 @@ if [ ! -f "$dst/.done" ]; then
 	# kernel's hook, and its initrd is made; the trigger's rebuild of the
 	# first one, which changes nothing, is skipped: update_initramfs=no for
 	# that step only). Packages install without their recommends.
+	# --- recipe (what the image is made of: part of the cache key) ---
 	inst='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends'
 	conf=/etc/initramfs-tools/update-initramfs.conf
 	mmdebstrap --quiet --variant=minbase --mode=root --arch="$arch" --include="$pkgs" \
@@ -161,6 +166,7 @@ if [ ! -f "$dst/.done" ]; then
 	size=$(du -sm "$tmp/root" | cut -f1)
 	truncate -s $(((size * 13 / 10 + 512) / 256 * 256))M "$tmp/root.img"
 	mke2fs -q -t ext4 -L airlock-root -d "$tmp/root" "$tmp/root.img" || die "mke2fs failed"
+	# --- end of recipe ---
 	rm -rf "$tmp/root"
 	rm -rf "$dst"
 	mkdir -p "$dst"
@@ -176,6 +182,8 @@ if [ ! -f "$dst/.done" ]; then
 	trap - EXIT
 fi
 
+rm -rf "$debs"
+trap - EXIT
 # Written beside OUT: never half a set (each file lands under its own name
 # only when whole).
 base=${out%.img}
