@@ -225,7 +225,7 @@ l1_run() {
 
 # --- Judging a suite: its log is $work/log, its cases $ALL_CASES ---------
 pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
 bad() { fail=$((fail + 1)); echo "not ok - $1: $2"; }
 
 # The output of the last run of case $1.
