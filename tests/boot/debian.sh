@@ -165,9 +165,4 @@ else
 	bad e2fsck "the root image is not clean"
 fi
 grep -q '^@@L0 L1 killed' "$work/log" && echo "note: $(grep '^@@L0 L1 killed' "$work/log")"
-if [ "$fail" -gt 0 ]; then
-	echo "--- console log (last 60 lines) ---"
-	tail -n 60 "$work/log"
-fi
-echo "debian: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end debian 60

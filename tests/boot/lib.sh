@@ -271,3 +271,14 @@ no_guest_crash() {
 	done
 	return "$any"
 }
+
+# The end of a suite: on failure the last LINES of its log, then the count
+# line ("NAME: N passed, N failed"), and the status.
+suite_end() {
+	if [ "$fail" -gt 0 ]; then
+		echo "--- console log (last $2 lines) ---"
+		tail -n "$2" "$work/log"
+	fi
+	echo "$1: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}

@@ -249,9 +249,4 @@ no_guest_crash && ok "no guest crashed (no panic, oops, BUG, double fault or gen
 grep -q '^@@RERUN' "$work/log" && echo "note: L1 hung; cases run again in a new L1: $(grep '^@@RERUN' "$work/log" | tr '\n' ' ')"
 grep -q '^@@RETRY' "$work/log" && echo "note: a hung boot was retried: $(grep '^@@RETRY' "$work/log" | tr '\n' ' ')"
 
-if [ "$fail" -gt 0 ]; then
-	echo "--- console log (last 80 lines) ---"
-	tail -n 80 "$work/log"
-fi
-echo "boot: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+suite_end boot 80
