@@ -54,8 +54,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # binary, whose leak report turns a usage error's status 2 into 1).
 ifeq ($(ARCH)$(SANITIZE)$(STATIC),$(HOST_ARCH))
 all: airlock
+.PHONY: airlock
 airlock: $(BUILD)/airlock
-	cp $< $@
+	@cmp -s $< $@ || cp $< $@
 else
 all: $(BUILD)/airlock
 endif
