@@ -23,12 +23,10 @@ int dma_window_add(struct dma_window *w, uint64_t gpa, uint64_t len, void *host)
 	if (len == 0 || !host || __builtin_add_overflow(gpa, len - 1, &last))
 		return -EINVAL;
 	pthread_rwlock_wrlock(&w->lock);
-	if (w->nr == DMA_MAX_RANGES) {
+	if (w->nr == DMA_MAX_RANGES)
 		ret = -ENOSPC;
-	} else {
+	else
 		w->r[w->nr++] = (struct dma_range){ gpa, len, host };
-		w->generation++;
-	}
 	pthread_rwlock_unlock(&w->lock);
 	return ret;
 }
@@ -37,7 +35,6 @@ void dma_window_clear(struct dma_window *w)
 {
 	pthread_rwlock_wrlock(&w->lock);
 	w->nr = 0;
-	w->generation++;
 	pthread_rwlock_unlock(&w->lock);
 }
 

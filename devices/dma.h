@@ -23,7 +23,6 @@ struct dma_window {
 	pthread_rwlock_t lock;
 	unsigned nr;
 	struct dma_range r[DMA_MAX_RANGES];
-	uint64_t generation;    /* bumped whenever the ranges change */
 	uint64_t denied;        /* refused accesses */
 };
 
@@ -35,9 +34,10 @@ int dma_window_add(struct dma_window *w, uint64_t gpa, uint64_t len, void *host)
 /* Closes the window: every later access is refused until ranges are added. */
 void dma_window_clear(struct dma_window *w);
 
-/* Host address of [addr, addr+len), valid for exactly len bytes and only
- * while the window's generation is unchanged; NULL (and counted) when the
- * range is empty, wraps, or is not wholly inside one allowed range. */
+/* Host address of [addr, addr+len), valid for exactly len bytes until the
+ * window next changes (device code holds the transport lock, which every
+ * change to a device's window takes); NULL (and counted) when the range is
+ * empty, wraps, or is not wholly inside one allowed range. */
 void *dma_resolve(struct dma_window *w, uint64_t addr, uint64_t len);
 
 /* Copies between the guest and a host buffer. 0, or -EFAULT (counted). */

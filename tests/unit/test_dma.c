@@ -106,14 +106,12 @@ static void reads_and_writes_copy_exactly_the_range(void **state)
 	assert_int_equal(dma_denied(&w), 1);
 }
 
-static void a_cleared_window_refuses_everything_and_bumps_its_generation(void **state)
+static void a_cleared_window_refuses_everything(void **state)
 {
-	uint64_t gen = w.generation;
 	uint8_t c;
 
 	(void)state;
 	dma_window_clear(&w);
-	assert_true(w.generation > gen);
 	assert_null(dma_resolve(&w, A, 1));
 	assert_int_equal(dma_read(&w, B, &c, 1), -EFAULT);
 	assert_int_equal(dma_denied(&w), 2);
@@ -140,7 +138,7 @@ int main(void)
 		T(zero_length_is_refused),
 		T(ranges_that_wrap_64_bits_are_refused),
 		T(reads_and_writes_copy_exactly_the_range),
-		T(a_cleared_window_refuses_everything_and_bumps_its_generation),
+		T(a_cleared_window_refuses_everything),
 		T(the_window_holds_a_bounded_number_of_ranges),
 	};
 	return cmocka_run_group_tests_name("dma", tests, NULL, NULL);
