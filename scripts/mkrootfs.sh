@@ -184,6 +184,12 @@ fi
 
 rm -rf "$debs"
 trap - EXIT
+# The cache holds the four images used last (a new kernel ABI or recipe
+# makes a new one): older ones go.
+touch "$dst/.done"
+ls -t "$cache"/rootfs/*/.done 2>/dev/null | tail -n +5 | while read -r done; do
+	rm -rf "$(dirname "$done")"
+done
 # Written beside OUT: never half a set (each file lands under its own name
 # only when whole).
 base=${out%.img}
