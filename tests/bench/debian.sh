@@ -17,7 +17,17 @@ tr -d '\r' < "$log" | awk '
 	/@@CASE .* BEGIN/ { c = $3; t0[c] = $1 }
 	/AIRLOCK-SYSTEM running/ && c != "" { launch[c] = $1 - t0[c] }
 	/AIRLOCK-ANALYZE Startup finished/ && c != "" {
-		for (i = 1; i <= NF; i++) if ($i == "=") { v = $(i + 1); sub(/s$/, "", v); an[c] = v } }
+		# systemd writes "= 25.249s" or "= 1min 832ms": seconds
+		v = 0; on = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i == "=") { on = 1; continue }
+			if (!on) continue
+			t = $i
+			if (t ~ /min$/) { sub(/min$/, "", t); v += t * 60 }
+			else if (t ~ /ms$/) { sub(/ms$/, "", t); v += t / 1000 }
+			else if (t ~ /s$/) { sub(/s$/, "", t); v += t }
+		}
+		an[c] = v }
 	END {
 		split("strict off qemu", vmms, " ")
 		for (k = 1; k <= 3; k++) {
