@@ -606,10 +606,14 @@ static DEVICE_ATTR_RW(airlock_hostile);
 
 /* --- PCI ----------------------------------------------------------------- */
 
-/* Finds the cfg_type 10 capability: bar, offset and length of the region. */
+/* Finds the cfg_type 10 capability of a modern virtio device: bar, offset
+ * and length of the region. -ENODEV: not ours (virtio_pci takes it). */
 static int find_bounce_cap(struct pci_dev *pdev, int *bar, u32 *off, u32 *len)
 {
 	int pos;
+
+	if (pdev->device < 0x1040 || pdev->device > 0x107f)
+		return -ENODEV;
 
 	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos > 0;
 	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
@@ -649,8 +653,6 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	u32 off, len;
 	int bar, err;
 
-	if (pdev->device < 0x1040 || pdev->device > 0x107f)
-		return -ENODEV;
 	if (find_bounce_cap(pdev, &bar, &off, &len))
 		return -ENODEV;		/* not ours: virtio_pci takes it */
 	if (bar >= PCI_STD_NUM_BARS || !len || off + (u64)len > pci_resource_len(pdev, bar) ||
@@ -795,8 +797,7 @@ static void av_take_over(void)
 	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PCI_ANY_ID, pdev))) {
 		struct device_driver *drv = READ_ONCE(pdev->dev.driver);
 
-		if (!drv || drv == &av_driver.driver || pdev->device < 0x1040 ||
-		    pdev->device > 0x107f || find_bounce_cap(pdev, &bar, &off, &len))
+		if (!drv || drv == &av_driver.driver || find_bounce_cap(pdev, &bar, &off, &len))
 			continue;
 		pr_info("airlock_virtio %s: taking the device over from %s\n", pci_name(pdev), drv->name);
 		device_release_driver(&pdev->dev);
