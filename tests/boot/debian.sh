@@ -81,10 +81,12 @@ $vm/virtio_pci.ko kernel/drivers/block/virtio_blk.ko"
 	ROOTDISK=/dev/vda DATADISK=/dev/vdb TOKEN=$token L2DIR=/l2 sh /l2/debian-cases.sh
 	EOF
 	case " $CASES " in *" qemu"*) l1_qemu_root "$work/qroot"; export L1_EXTRA_ROOT=$work/qroot ;; esac
-	cpio=$(L1_MODS=$L1_MODS l1_build "$work/l1.sh" "$TOP/tests/boot/debian-cases.sh" \
-		"$l2/cases.list" "$l2/vmlinuz" "$l2/initrd" "$l2/initrd.nodkms" "$l2/vmlinuz2" "$l2/initrd2")
-	L1_QEMU_ARGS=$L1_QEMU_ARGS L1_TIMEOUT=${L1_TIMEOUT:-3000} l1_run "$cpio" "$raw.ts"
-	rm -f "$cpio" ;;
+	build_l1() {
+		L1_MODS=$L1_MODS l1_build "$work/l1.sh" "$TOP/tests/boot/debian-cases.sh" \
+			"$l2/cases.list" "$l2/vmlinuz" "$l2/initrd" "$l2/initrd.nodkms" "$l2/vmlinuz2" "$l2/initrd2"
+	}
+	L1_QEMU_ARGS=$L1_QEMU_ARGS L1_TIMEOUT=${L1_TIMEOUT:-3000} \
+		l1_run_cases "$CASES" "$l2/cases.list" build_l1 "$raw.ts" ;;
 *) echo "debian: AIRLOCK_BOOT_MODE must be direct, nested or auto"; exit 2 ;;
 esac
 log "ran in $(($(date +%s) - start)) s"
@@ -164,5 +166,5 @@ else
 	tail -n 5 "$work/fsck.log" | sed 's/^/    /'
 	bad e2fsck "the root image is not clean"
 fi
-grep -q '^@@L0 L1 killed' "$work/log" && echo "note: $(grep '^@@L0 L1 killed' "$work/log")"
+rerun_note "$work/log"
 suite_end debian 60

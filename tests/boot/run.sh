@@ -61,28 +61,14 @@ direct)
 	CASES=$ALL_CASES MEMSCAN=$TOP/build/tools/memscan-$(airlock_arch) AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD L2DIR=$work \
 		sh "$TOP/tests/boot/cases.sh" > "$raw" 2>&1 ;;
 nested)
-	# A wedged L1 (seen in about 3% of nested boots) loses only the cases
-	# it had not finished: they run again in a fresh L1, three times at most.
-	: > "$raw"
-	todo=$ALL_CASES
-	for attempt in 1 2 3 4; do
-		echo "$todo" > "$work/cases.list"
-		cpio=$(l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
+	build_l1() {
+		l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
 			"$work/diskD.img" "$work/diskE.img" "$work/diskF.img" "$work/diskG.img" "$work/initrd-av.gz" \
-			"$work"/*.conf)
-		l1_run "$cpio" "$raw.ts"
-		rm -f "$cpio"
-		cut -d' ' -f2- "$raw.ts" >> "$raw"
-		left=""
-		for c in $todo; do
-			tr -d '\r' < "$raw.ts" | grep -q "@@CASE $c RC=" || left="$left $c"
-		done
-		[ -z "$left" ] && break
-		todo=$left
-		log "L1 did not finish:$left; running those again"
-		echo "@@RERUN$left" >> "$raw"
-	done ;;
+			"$work"/*.conf
+	}
+	l1_run_cases "$ALL_CASES" "$work/cases.list" build_l1 "$raw.ts"
+	cut -d' ' -f2- "$raw.ts" > "$raw" ;;
 *) echo "boot: AIRLOCK_BOOT_MODE must be direct, nested or auto"; exit 2 ;;
 esac
 log "ran in $(( $(date +%s) - start )) s"
@@ -246,7 +232,7 @@ expect nokvm 1 "/dev/kvm: not available" && ok "no /dev/kvm: one clear line, sta
 expect dumpdtb 0 "^@@DTB-MAGIC d00dfeed" "^@@DTB-HAS pcie@10000000 intc@8000000 uart@9000000 psci" &&
 	ok "airlock dump-dtb FILE writes the guest's device tree and exits 0"
 no_guest_crash && ok "no guest crashed (no panic, oops, BUG, double fault or general protection fault on any console)"
-grep -q '^@@RERUN' "$work/log" && echo "note: L1 hung; cases run again in a new L1: $(grep '^@@RERUN' "$work/log" | tr '\n' ' ')"
+rerun_note "$work/log"
 grep -q '^@@RETRY' "$work/log" && echo "note: a hung boot was retried: $(grep '^@@RETRY' "$work/log" | tr '\n' ' ')"
 
 suite_end boot 80
