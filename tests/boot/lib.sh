@@ -230,24 +230,25 @@ l1_run() {
 # finished: they run again in a fresh L1, three times at most, after a line
 # "@@RERUN case..." in OUT (the suites print it as a note).
 l1_run_cases() {
-	todo=$1 list=$2 build=$3 out=$4
-	: > "$out"
-	for attempt in 1 2 3 4; do
-		echo "$todo" > "$list"
-		cpio=$($build) || return 1
-		l1_run "$cpio" "$out.try"
-		rm -f "$cpio"
-		cat "$out.try" >> "$out"
-		left=""
-		for c in $todo; do
-			tr -d '\r' < "$out.try" | grep -q "@@CASE $c RC=" || left="$left $c"
+	# Names of their own: l1_run sets cpio and out.
+	lrc_todo=$1 lrc_list=$2 lrc_build=$3 lrc_out=$4
+	: > "$lrc_out"
+	for lrc_try in 1 2 3 4; do
+		echo "$lrc_todo" > "$lrc_list"
+		lrc_cpio=$($lrc_build) || return 1
+		l1_run "$lrc_cpio" "$lrc_out.try"
+		rm -f "$lrc_cpio"
+		cat "$lrc_out.try" >> "$lrc_out"
+		lrc_left=""
+		for c in $lrc_todo; do
+			tr -d '\r' < "$lrc_out.try" | grep -q "@@CASE $c RC=" || lrc_left="$lrc_left $c"
 		done
-		rm -f "$out.try"
-		[ -z "$left" ] && return 0
-		todo=$left
-		[ "$attempt" = 4 ] && break
-		log "L1 did not finish:$left; running those again"
-		echo "0 @@RERUN$left" >> "$out"
+		rm -f "$lrc_out.try"
+		[ -z "$lrc_left" ] && return 0
+		lrc_todo=$lrc_left
+		[ "$lrc_try" = 4 ] && break
+		log "L1 did not finish:$lrc_left; running those again"
+		echo "0 @@RERUN$lrc_left" >> "$lrc_out"
 	done
 }
 # The note a suite prints when some of its cases ran again.
