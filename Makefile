@@ -137,6 +137,7 @@ check-unit: $(UNIT_BINS) $(BUILD)/airlock
 	done; \
 	if [ -e airlock ] && ! cmp -s airlock build/$(ARCH)/airlock; then \
 		echo "./airlock is not the plain build build/$(ARCH)/airlock"; fail=1; fi; \
+	scripts/check-includes.sh || fail=1; \
 	exit $$fail
 
 build/tools/bench-virtq: tests/bench/virtq.c $(BUILD)/libairlock.a

@@ -9,6 +9,7 @@
 
 struct vm;
 struct vcpu;
+struct arch_vm;
 
 /* Default kernel command line when the user gives none. */
 extern const char arch_default_cmdline[];
@@ -46,7 +47,7 @@ extern const unsigned arch_first_msi_gsi;
 
 /* Fills route e (its gsi already set) for an MSI the guest programmed as
  * addr/data on PCI function devid (bus << 8 | slot << 3 | function). */
-void arch_msi_route(struct vm *vm, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
+void arch_msi_route(const struct arch_vm *a, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
 		    uint32_t devid);
 
 /* The GSI that INTA of PCI slot raises (what the firmware tables say). */

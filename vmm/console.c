@@ -1,7 +1,6 @@
 #include "console.h"
 
 #include "log.h"
-#include "vm.h"
 #include "../devices/uart.h"
 
 #include <errno.h>
@@ -14,7 +13,8 @@
 #include <unistd.h>
 
 struct console {
-	struct vm *vm;
+	struct irq_lines irq;
+	struct exit_latch quit;
 	struct uart uart;
 	unsigned gsi;
 	pthread_t thread;
@@ -31,12 +31,12 @@ static size_t uart_sink(void *opaque, const uint8_t *buf, size_t n)
 	return uart_receive(opaque, buf, n);
 }
 
-void console_set_input(struct vm *vm, size_t (*sink)(void *, const uint8_t *, size_t),
+void console_set_input(struct console *c, size_t (*sink)(void *, const uint8_t *, size_t),
 		       void *opaque)
 {
-	if (vm->console) {
-		vm->console->sink = sink;
-		vm->console->sink_opaque = opaque;
+	if (c) {
+		c->sink = sink;
+		c->sink_opaque = opaque;
 	}
 }
 
@@ -79,31 +79,32 @@ static void serial_irq(void *opaque, int level)
 {
 	struct console *c = opaque;
 
-	vm_irq_line(c->vm, c->gsi, level);
+	irq_lines_set(&c->irq, c->gsi, level);
 }
 
-int console_add_serial(struct vm *vm, enum io_space sp, uint64_t base, unsigned gsi)
+struct console *console_add_serial(struct iobus *bus, enum io_space sp, uint64_t base, unsigned gsi,
+				   struct irq_lines irq, struct exit_latch quit)
 {
 	struct console *c = calloc(1, sizeof(*c));
 
 	if (!c) {
 		pr_err("out of memory");
-		return -1;
+		return NULL;
 	}
-	c->vm = vm;
+	c->irq = irq;
+	c->quit = quit;
 	c->gsi = gsi;
 	c->wake[0] = c->wake[1] = -1;
 	uart_init(&c->uart, serial_tx, serial_irq, c);
 	c->sink = uart_sink;
 	c->sink_opaque = &c->uart;
-	if (iobus_register(&vm->bus, sp, base, 8, uart_io, &c->uart, "uart") < 0) {
+	if (iobus_register(bus, sp, base, 8, uart_io, &c->uart, "uart") < 0) {
 		pr_err("cannot register the UART at %#llx", (unsigned long long)base);
 		uart_destroy(&c->uart);
 		free(c);
-		return -1;
+		return NULL;
 	}
-	vm->console = c;
-	return 0;
+	return c;
 }
 
 unsigned console_escape(int *state, uint8_t in, uint8_t out[2], int *quit)
@@ -171,7 +172,7 @@ static void *input_thread(void *arg)
 			unsigned k = console_escape(&state, buf[i], out, &quit);
 
 			if (quit) {
-				vm_request_exit(c->vm, 0, "quit (Ctrl-A x)");
+				exit_latch_fire(&c->quit, 0, "quit (Ctrl-A x)");
 				return NULL;
 			}
 			deliver(c, out, k);
@@ -180,10 +181,8 @@ static void *input_thread(void *arg)
 	return NULL;
 }
 
-int console_start(struct vm *vm)
+int console_start(struct console *c)
 {
-	struct console *c = vm->console;
-
 	if (!c)
 		return 0;
 	if (pipe2(c->wake, O_CLOEXEC) < 0) {
@@ -200,10 +199,8 @@ int console_start(struct vm *vm)
 	return 0;
 }
 
-void console_stop(struct vm *vm)
+void console_stop(struct console *c)
 {
-	struct console *c = vm->console;
-
 	if (c && c->thread_started) {
 		__atomic_store_n(&c->stopping, 1, __ATOMIC_RELEASE);
 		while (write(c->wake[1], "", 1) < 0 && errno == EINTR)
@@ -214,17 +211,14 @@ void console_stop(struct vm *vm)
 	term_restore();
 }
 
-void console_destroy(struct vm *vm)
+void console_destroy(struct console *c)
 {
-	struct console *c = vm->console;
-
 	if (!c)
 		return;
-	console_stop(vm);
+	console_stop(c);
 	for (int i = 0; i < 2; i++)
 		if (c->wake[i] >= 0)
 			close(c->wake[i]);
 	uart_destroy(&c->uart);
 	free(c);
-	vm->console = NULL;
 }

@@ -3,29 +3,33 @@
 #ifndef AIRLOCK_CONSOLE_H
 #define AIRLOCK_CONSOLE_H
 
+#include "handles.h"
 #include "iobus.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct vm;
+struct console;
 
 #define CONSOLE_ESCAPE 0x01   /* Ctrl-A */
 
-/* Creates the UART at base in space sp, interrupting on gsi. */
-int console_add_serial(struct vm *vm, enum io_space sp, uint64_t base, unsigned gsi);
+/* Creates the UART at base in space sp of bus, interrupting on gsi through
+ * irq; Ctrl-A x fires quit. NULL after one error line. */
+struct console *console_add_serial(struct iobus *bus, enum io_space sp, uint64_t base, unsigned gsi,
+				   struct irq_lines irq, struct exit_latch quit);
 
-/* Raw mode (when stdin is a terminal) and the input thread. */
-int console_start(struct vm *vm);
+/* Raw mode (when stdin is a terminal) and the input thread. The calls below
+ * take NULL (no console) too. */
+int console_start(struct console *c);
 
 /* Stops the input thread and restores the terminal. Idempotent. */
-void console_stop(struct vm *vm);
+void console_stop(struct console *c);
 
-void console_destroy(struct vm *vm);
+void console_destroy(struct console *c);
 
 /* Sends typed input to sink instead of the UART (for a virtio console).
  * sink returns how many bytes it took; the rest is offered again later. */
-void console_set_input(struct vm *vm, size_t (*sink)(void *, const uint8_t *, size_t),
+void console_set_input(struct console *c, size_t (*sink)(void *, const uint8_t *, size_t),
 		       void *opaque);
 
 /* Escape decoder: feeds one input byte; returns how many bytes to pass to

@@ -1,11 +1,11 @@
 #include "irq.h"
 
 #include "log.h"
-#include "vm.h"
 #include "../arch/arch.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -13,48 +13,66 @@
 #include <unistd.h>
 
 struct irq_table {
+	int vm_fd;
+	const struct arch_vm *arch;
 	pthread_mutex_t lock;
 	unsigned nr, next_gsi;
 	struct kvm_irq_routing *r;   /* header + IRQ_MAX_ROUTES entries */
 };
 
-static int commit(struct vm *vm)
+static int commit(struct irq_table *t)
 {
-	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, vm->irq->r) < 0 ? -1 : 0;
+	return ioctl(t->vm_fd, KVM_SET_GSI_ROUTING, t->r) < 0 ? -1 : 0;
 }
 
-int irq_init(struct vm *vm)
+struct irq_table *irq_init(int vm_fd, const struct arch_vm *arch)
 {
 	struct irq_table *t = calloc(1, sizeof(*t));
 
 	if (!t)
-		return -1;
+		return NULL;
 	t->r = calloc(1, sizeof(*t->r) + IRQ_MAX_ROUTES * sizeof(t->r->entries[0]));
 	if (!t->r) {
 		free(t);
-		return -1;
+		return NULL;
 	}
+	t->vm_fd = vm_fd;
+	t->arch = arch;
 	pthread_mutex_init(&t->lock, NULL);
 	t->nr = arch_irq_routes(t->r->entries, IRQ_MAX_ROUTES);
 	t->r->nr = t->nr;
 	t->next_gsi = arch_first_msi_gsi;
-	vm->irq = t;
-	return commit(vm);
+	if (commit(t) < 0) {
+		int err = errno;
+
+		irq_destroy(t);
+		errno = err;
+		return NULL;
+	}
+	return t;
 }
 
-int irq_reload(struct vm *vm)
+int irq_reload(struct irq_table *t)
 {
 	int ret;
 
-	pthread_mutex_lock(&vm->irq->lock);
-	ret = commit(vm);
-	pthread_mutex_unlock(&vm->irq->lock);
+	pthread_mutex_lock(&t->lock);
+	ret = commit(t);
+	pthread_mutex_unlock(&t->lock);
 	return ret;
 }
 
-int irq_msi_alloc(struct vm *vm, int *efd)
+void irq_line(void *opaque, unsigned gsi, int level)
 {
-	struct irq_table *t = vm->irq;
+	struct irq_table *t = opaque;
+	struct kvm_irq_level irq = { .irq = arch_irq_line_id(gsi), .level = (uint32_t)level };
+
+	if (ioctl(t->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		pr_debug("KVM_IRQ_LINE %u=%d: %s", gsi, level, strerror(errno));
+}
+
+int irq_msi_alloc(struct irq_table *t, int *efd)
+{
 	struct kvm_irqfd irqfd = { 0 };
 	int gsi, fd;
 
@@ -71,7 +89,7 @@ int irq_msi_alloc(struct vm *vm, int *efd)
 							       .type = KVM_IRQ_ROUTING_MSI };
 	t->nr++;
 	t->r->nr = t->nr;
-	if (commit(vm) < 0) {
+	if (commit(t) < 0) {
 		pthread_mutex_unlock(&t->lock);
 		pr_err("KVM_SET_GSI_ROUTING: %s", strerror(errno));
 		return -1;
@@ -85,7 +103,7 @@ int irq_msi_alloc(struct vm *vm, int *efd)
 	}
 	irqfd.fd = (uint32_t)fd;
 	irqfd.gsi = (uint32_t)gsi;
-	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+	if (ioctl(t->vm_fd, KVM_IRQFD, &irqfd) < 0) {
 		pr_err("KVM_IRQFD: %s", strerror(errno));
 		close(fd);
 		return -1;
@@ -94,9 +112,8 @@ int irq_msi_alloc(struct vm *vm, int *efd)
 	return gsi;
 }
 
-int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data, uint32_t devid)
+int irq_msi_set(struct irq_table *t, int gsi, uint64_t addr, uint32_t data, uint32_t devid)
 {
-	struct irq_table *t = vm->irq;
 	int ret = -1;
 
 	pthread_mutex_lock(&t->lock);
@@ -105,8 +122,8 @@ int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data, uint32_t d
 
 		if (e->gsi == (uint32_t)gsi && gsi >= (int)arch_first_msi_gsi) {
 			memset(&e->u, 0, sizeof(e->u));
-			arch_msi_route(vm, e, addr, data, devid);
-			ret = commit(vm);
+			arch_msi_route(t->arch, e, addr, data, devid);
+			ret = commit(t);
 			pr_debug("MSI route gsi %d -> %#llx/%#x: %d", gsi, (unsigned long long)addr,
 				 data, ret);
 			break;
@@ -116,14 +133,11 @@ int irq_msi_set(struct vm *vm, int gsi, uint64_t addr, uint32_t data, uint32_t d
 	return ret;
 }
 
-void irq_destroy(struct vm *vm)
+void irq_destroy(struct irq_table *t)
 {
-	struct irq_table *t = vm->irq;
-
 	if (!t)
 		return;
 	pthread_mutex_destroy(&t->lock);
 	free(t->r);
 	free(t);
-	vm->irq = NULL;
 }

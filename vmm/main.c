@@ -40,9 +40,12 @@ int main(int argc, char **argv)
 	if (cfg.dump_dtb) {
 		status = 0;
 	} else {
+		struct run_summary sum;
+
 		status = vm_run(&vm);
-		stats_log(&vm);
-		if (stats_save(&vm) < 0 && status == 0)
+		vm_summary(&vm, &sum);
+		stats_log(&sum);
+		if (stats_save(&sum) < 0 && status == 0)
 			status = EXIT_RUNTIME;
 	}
 	vm_destroy(&vm);

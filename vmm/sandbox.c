@@ -18,10 +18,10 @@
  * than a clean stop. */
 #include "sandbox.h"
 
+#include "config.h"
 #include "jail.h"
 #include "log.h"
 #include "util.h"
-#include "vm.h"
 #include "../devices/virtio_console.h"
 
 #include <errno.h>
@@ -41,7 +41,8 @@
 int sandbox_timeout_ms = 5000;
 
 struct sandbox {
-	struct vm *vm;
+	struct exit_latch died;         /* the VM ends when the process does */
+	const struct sandbox_host *host;
 	struct virtio_pci *vp;          /* parent: static facts; child: the device */
 	const struct virtio_host_ops *ops;  /* parent: what actions turn into */
 	pid_t pid;
@@ -160,7 +161,7 @@ static void child_fail(struct sandbox *sb, const char *what)
 static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsigned nall)
 {
 	struct virtio_pci *vp = sb->vp;
-	struct vm *vm = sb->vm;
+	const struct sandbox_host *host = sb->host;
 	char name[16];
 	int keep[8 + 2 * VIRTIO_MAX_QUEUES + 4];
 	unsigned n = 0;
@@ -170,13 +171,12 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 	prctl(PR_SET_NAME, name);
 
 	/* Nothing of guest RAM, no other device's bounce region, no vCPU. */
-	munmap(vm->mem.host, vm->mem.size);
+	for (unsigned i = 0; i < host->ndrop; i++)
+		if (host->drop[i].addr)
+			munmap(host->drop[i].addr, host->drop[i].len);
 	for (unsigned i = 0; i < nall; i++)
 		if (all[i] != vp && all[i]->bounce)
 			munmap(all[i]->bounce, all[i]->bounce_size);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].run)
-			munmap(vm->vcpus[i].run, (size_t)vm->run_size);
 
 	/* Only our own fds. */
 	keep[n++] = STDERR_FILENO;
@@ -224,7 +224,7 @@ static void died(struct sandbox *sb, const char *why)
 	sb->dead = true;
 	snprintf(msg, sizeof(msg), "%s (00:%02x.0): device process %d %s; stopping the VM",
 		 sb->vp->dev->name, sb->vp->slot, (int)sb->pid, why);
-	vm_request_exit(sb->vm, EXIT_DEVICE_DIED, msg);
+	exit_latch_fire(&sb->died, EXIT_DEVICE_DIED, msg);
 }
 
 /* The INTx line, raised and lowered by the device process. */
@@ -244,7 +244,7 @@ static void *evt_thread(void *arg)
 			pr_warn("%s: malformed event from its device process; ignored", sb->vp->dev->name);
 			continue;
 		}
-		sb->ops->intx(sb->vm, sb->vp->intx_gsi, (int)e.level);
+		sb->ops->intx(sb->vp->host, sb->vp->intx_gsi, (int)e.level);
 	}
 }
 
@@ -255,9 +255,9 @@ static void shadow_bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool m
 	struct sandbox *sb = d->opaque;
 
 	if (bar == 0)
-		sb->ops->map_bar(sb->vm, sb->vp, addr, mapped);
+		sb->ops->map_bar(sb->vp->host, sb->vp, addr, mapped);
 	else if (bar == VP_BOUNCE_BAR && sb->vp->bounce_size)
-		sb->ops->map_bounce(sb->vm, sb->vp, addr, mapped);
+		sb->ops->map_bounce(sb->vp->host, sb->vp, addr, mapped);
 }
 
 /* The guest wrote a vector's address or data: route exactly that. */
@@ -266,7 +266,7 @@ static void shadow_route(void *opaque, unsigned vec, uint64_t addr, uint32_t dat
 	struct sandbox *sb = opaque;
 
 	if (vec <= VIRTIO_MAX_QUEUES && sb->vp->vec_gsi[vec] >= 0)
-		sb->ops->irq_route(sb->vm, sb->vp, sb->vp->vec_gsi[vec], addr, data);
+		sb->ops->irq_route(sb->vp->host, sb->vp, sb->vp->vec_gsi[vec], addr, data);
 }
 
 static void shadow_fire(void *opaque, unsigned vec)
@@ -438,21 +438,21 @@ static bool proxy_start(struct sandbox *sb)
 	return true;
 }
 
-struct sandbox *sandbox_attach(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
-			       int ctl, int evt, pid_t pid)
+struct sandbox *sandbox_attach(const struct sandbox_host *host, struct virtio_pci *vp,
+			       const struct virtio_host_ops *ops, int ctl, int evt, pid_t pid)
 {
 	struct sandbox *sb = calloc(1, sizeof(*sb));
 
 	if (!sb)
 		return NULL;
-	*sb = (struct sandbox){ .vm = vm, .vp = vp, .ops = ops, .pid = pid, .ctl = ctl, .evt = evt,
+	*sb = (struct sandbox){ .died = host->died, .host = host, .vp = vp, .ops = ops, .pid = pid, .ctl = ctl, .evt = evt,
 				.cctl = -1, .cevt = -1 };
 	pthread_mutex_init(&sb->lock, NULL);
 	return proxy_start(sb) ? sb : NULL;
 }
 
-struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
-			      struct virtio_pci *const *all, unsigned nall)
+struct sandbox *sandbox_start(const struct sandbox_host *host, struct virtio_pci *vp,
+			      const struct virtio_host_ops *ops, struct virtio_pci *const *all, unsigned nall)
 {
 	struct sandbox *sb = calloc(1, sizeof(*sb));
 	int ctl[2] = { -1, -1 }, evt[2] = { -1, -1 };
@@ -462,7 +462,8 @@ struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct
 		pr_err("%s: cannot set up its device process: %s", vp->dev->name, strerror(errno));
 		goto err;
 	}
-	sb->vm = vm;
+	sb->died = host->died;
+	sb->host = host;
 	sb->vp = vp;
 	sb->ops = ops;
 	sb->ctl = ctl[0];

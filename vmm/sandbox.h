@@ -3,6 +3,7 @@
 #ifndef AIRLOCK_SANDBOX_H
 #define AIRLOCK_SANDBOX_H
 
+#include "handles.h"
 #include "sandbox_msg.h"
 #include "../devices/virtio_pci.h"
 
@@ -10,21 +11,27 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct vm;
 struct sandbox;
+
+/* What the parent side needs of the VM (it outlives every sandbox). */
+struct sandbox_host {
+	struct exit_latch died;         /* fired when a device process dies or misbehaves */
+	const struct host_mapping *drop;        /* the device process unmaps these */
+	unsigned ndrop;
+};
 
 /* Forks vp's device process (before any vCPU or other thread runs). ops
  * are airlock's own (KVM) versions of what the process asks for; all are
  * every virtio device (the process unmaps the others' bounce regions).
  * From then on vp's config space is forwarded. NULL after one error line. */
-struct sandbox *sandbox_start(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
-			      struct virtio_pci *const *all, unsigned nall);
+struct sandbox *sandbox_start(const struct sandbox_host *host, struct virtio_pci *vp,
+			      const struct virtio_host_ops *ops, struct virtio_pci *const *all, unsigned nall);
 
 /* airlock's half around a device process that exists already (ctl, evt:
  * airlock's ends of its two sockets): sandbox_start forks one, the unit
  * tests script one. NULL on failure. */
-struct sandbox *sandbox_attach(struct vm *vm, struct virtio_pci *vp, const struct virtio_host_ops *ops,
-			       int ctl, int evt, pid_t pid);
+struct sandbox *sandbox_attach(const struct sandbox_host *host, struct virtio_pci *vp,
+			       const struct virtio_host_ops *ops, int ctl, int evt, pid_t pid);
 
 /* How long airlock waits for a device process to take a request or answer
  * it before killing it (5 s; the tests shorten it). */

@@ -2,7 +2,6 @@
 
 #include "log.h"
 #include "virtio_host.h"
-#include "vm.h"
 #include "../devices/virtio_pci.h"
 
 #include <errno.h>
@@ -22,12 +21,12 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void stats_log(struct vm *vm)
+void stats_log(const struct run_summary *s)
 {
 	struct virtio_pci *vp;
-	bool bad = vm->exit_status != 0;
+	bool bad = s->exit_status != 0;
 
-	for (unsigned i = 0; (vp = virtio_host_device(vm, i)); i++) {
+	for (unsigned i = 0; (vp = virtio_host_device(s->virtio, i)); i++) {
 		uint64_t denied = dma_denied(vp->win);
 		enum log_level lvl = vp->faults || denied || bad ? LOG_WARN : LOG_INFO;
 
@@ -41,8 +40,8 @@ void stats_log(struct vm *vm)
 	}
 	if (!bad && log_level < LOG_INFO)
 		return;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		const struct vcpu *v = &vm->vcpus[i];
+	for (unsigned i = 0; i < s->nr_vcpus; i++) {
+		const struct vcpu_stats *v = &s->vcpus[i];
 
 		log_msg(bad ? LOG_WARN : LOG_INFO,
 			"vcpu%u: %llu exits: %llu MMIO, %llu port I/O, %llu interrupted, %llu other", i,
@@ -52,14 +51,14 @@ void stats_log(struct vm *vm)
 	}
 }
 
-int stats_write_json(struct vm *vm, FILE *f)
+int stats_write_json(const struct run_summary *s, FILE *f)
 {
 	struct virtio_pci *vp;
 
-	fprintf(f, "{\n  \"exit_status\": %d,\n  \"exit_reason\": ", vm->exit_status);
-	json_string(f, vm->exit_why);
-	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"devices\": [", vm->cfg->strict ? "strict" : "off");
-	for (unsigned i = 0; (vp = virtio_host_device(vm, i)); i++) {
+	fprintf(f, "{\n  \"exit_status\": %d,\n  \"exit_reason\": ", s->exit_status);
+	json_string(f, s->exit_why);
+	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"devices\": [", s->strict ? "strict" : "off");
+	for (unsigned i = 0; (vp = virtio_host_device(s->virtio, i)); i++) {
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		json_string(f, vp->dev->name);
 		fprintf(f, ", \"pci\": \"00:%02x.0\", \"requests\": %llu, \"bytes_read\": %llu, "
@@ -71,8 +70,8 @@ int stats_write_json(struct vm *vm, FILE *f)
 			(unsigned long long)dma_denied(vp->win));
 	}
 	fprintf(f, "\n  ],\n  \"vcpus\": [");
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		const struct vcpu *v = &vm->vcpus[i];
+	for (unsigned i = 0; i < s->nr_vcpus; i++) {
+		const struct vcpu_stats *v = &s->vcpus[i];
 
 		fprintf(f, "%s\n    {\"id\": %u, \"exits\": {\"mmio\": %llu, \"io\": %llu, "
 			"\"interrupted\": %llu, \"other\": %llu}}", i ? "," : "", i,
@@ -83,9 +82,9 @@ int stats_write_json(struct vm *vm, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
-int stats_save(struct vm *vm)
+int stats_save(const struct run_summary *s)
 {
-	const char *path = vm->cfg->stats_json;
+	const char *path = s->json_path;
 	FILE *f;
 	int ret;
 
@@ -96,7 +95,7 @@ int stats_save(struct vm *vm)
 		pr_err("--stats-json %s: %s", path, strerror(errno));
 		return -1;
 	}
-	ret = stats_write_json(vm, f);
+	ret = stats_write_json(s, f);
 	if (fclose(f) != 0 || ret < 0) {
 		pr_err("--stats-json %s: write failed", path);
 		return -1;

@@ -5,16 +5,34 @@
 #ifndef AIRLOCK_STATS_H
 #define AIRLOCK_STATS_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
-struct vm;
+struct virtio_host;
 
-void stats_log(struct vm *vm);
+/* A vCPU's exits by reason (counted by its own thread). */
+struct vcpu_stats {
+	uint64_t exits_io, exits_mmio, exits_intr, exits_other;
+};
+
+/* What a run leaves for the summary (the VM fills it: vm_summary). */
+struct run_summary {
+	int exit_status;
+	const char *exit_why;
+	bool strict;
+	const struct vcpu_stats *vcpus;
+	unsigned nr_vcpus;
+	const struct virtio_host *virtio;
+	const char *json_path;          /* --stats-json FILE, or NULL */
+};
+
+void stats_log(const struct run_summary *s);
 
 /* Writes the summary as one JSON object. 0, or -1 (errno set). */
-int stats_write_json(struct vm *vm, FILE *f);
+int stats_write_json(const struct run_summary *s, FILE *f);
 
 /* --stats-json FILE, if given. 0, or -1 after one error line. */
-int stats_save(struct vm *vm);
+int stats_save(const struct run_summary *s);
 
 #endif

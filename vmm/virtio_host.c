@@ -1,8 +1,10 @@
 #include "virtio_host.h"
 
+#include "config.h"
 #include "irq.h"
 #include "log.h"
-#include "vm.h"
+#include "mem.h"
+#include "pciwin.h"
 #include "../devices/virtio_pci.h"
 #include "../devices/virtio_blk.h"
 #include "../devices/virtio_console.h"
@@ -23,6 +25,7 @@
 #define MAX_VIRTIO 16
 
 struct virtio_host {
+	struct virtio_host_env env;
 	struct dma_window ram;          /* isolation off: all of guest RAM */
 	unsigned nr;
 	struct virtio_pci *vp[MAX_VIRTIO];
@@ -30,14 +33,14 @@ struct virtio_host {
 	struct sandbox *sb[MAX_VIRTIO];   /* its device process, or NULL */
 };
 
-static int ioeventfd(struct vm *vm, uint64_t addr, int fd, bool assign)
+static int ioeventfd(int vm_fd, uint64_t addr, int fd, bool assign)
 {
 	struct kvm_ioeventfd io = {
 		.addr = addr, .len = 2, .fd = fd,
 		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
 	};
 
-	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
+	return ioctl(vm_fd, KVM_IOEVENTFD, &io);
 }
 
 /* vp's place in creation order (its bounce slot, its device process). */
@@ -52,10 +55,10 @@ static unsigned index_of(const struct virtio_host *h, const struct virtio_pci *v
 
 /* Where the guest placed a BAR: only inside a PCI window, and said once per
  * device (a guest can move its BARs as often as it likes). */
-static bool placement_ok(struct vm *vm, struct virtio_pci *vp, uint64_t addr, uint64_t size,
+static bool placement_ok(struct virtio_host *h, struct virtio_pci *vp, uint64_t addr, uint64_t size,
 			 const char *what)
 {
-	if (vm_pci_contains(vm, addr, size))
+	if (pci_windows_contains(h->env.win, addr, size))
 		return true;
 	if (!vp->bar_warned)
 		pr_warn("%s (00:%02x.0): %s at %#llx is outside the PCI windows; not mapped",
@@ -66,30 +69,29 @@ static bool placement_ok(struct vm *vm, struct virtio_pci *vp, uint64_t addr, ui
 
 static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
 {
-	struct vm *vm = host;
-	struct virtio_host *h = vm->virtio;
+	struct virtio_host *h = host;
 	unsigned i = index_of(h, vp);
 	/* A sandboxed device's registers live in its process. */
 	struct sandbox *sb = i < h->nr ? h->sb[i] : NULL;
 	void *owner = sb ? (void *)sb : (void *)vp;
 
 	if (mapped) {
-		if (!placement_ok(vm, vp, addr, VP_BAR_SIZE, "BAR0"))
+		if (!placement_ok(h, vp, addr, VP_BAR_SIZE, "BAR0"))
 			return -1;
 		/* Refused over another range (a device's, the ECAM, a UART). */
-		if (iobus_register(&vm->bus, IO_MMIO, addr, VP_BAR_SIZE,
+		if (iobus_register(h->env.bus, IO_MMIO, addr, VP_BAR_SIZE,
 				   sb ? sandbox_bar_io : virtio_pci_bar_io, owner, vp->dev->name) < 0) {
 			pr_warn("%s (00:%02x.0): BAR0 at %#llx overlaps another range; not mapped",
 				vp->dev->name, vp->slot, (unsigned long long)addr);
 			return -1;
 		}
-	} else if (iobus_unregister(&vm->bus, IO_MMIO, addr, owner) < 0) {
+	} else if (iobus_unregister(h->env.bus, IO_MMIO, addr, owner) < 0) {
 		return -1;      /* it was not mapped there: nothing of ours to undo */
 	}
 	for (unsigned q = 0; q < vp->dev->nqueues; q++) {
 		uint64_t at = addr + VP_NOTIFY_OFF + VP_NOTIFY_MULT * q;
 
-		if (ioeventfd(vm, at, vp->q[q].notify_fd, mapped) < 0 && mapped)
+		if (ioeventfd(h->env.vm_fd, at, vp->q[q].notify_fd, mapped) < 0 && mapped)
 			pr_warn("%s: KVM_IOEVENTFD at %#llx: %s", vp->dev->name,
 				(unsigned long long)at, strerror(errno));
 	}
@@ -101,17 +103,16 @@ static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped
 
 static int map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped)
 {
-	struct vm *vm = host;
-	struct virtio_host *h = vm->virtio;
+	struct virtio_host *h = host;
 	struct kvm_userspace_memory_region slot = { 0 };
 
-	if (mapped && !placement_ok(vm, vp, addr, vp->bounce_size, "the bounce region"))
+	if (mapped && !placement_ok(h, vp, addr, vp->bounce_size, "the bounce region"))
 		return -1;
 	slot.slot = BOUNCE_SLOT_BASE + index_of(h, vp);
 	slot.guest_phys_addr = addr;
 	slot.memory_size = mapped ? vp->bounce_size : 0;   /* 0 deletes the slot */
 	slot.userspace_addr = (uint64_t)(uintptr_t)vp->bounce;
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+	if (ioctl(h->env.vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
 		pr_warn("%s: bounce region at %#llx: KVM_SET_USER_MEMORY_REGION: %s", vp->dev->name,
 			(unsigned long long)addr, strerror(errno));
 		return -1;
@@ -123,17 +124,17 @@ static int map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool map
 
 static int irq_alloc(void *host, int *efd)
 {
-	return irq_msi_alloc(host, efd);
+	return irq_msi_alloc(((struct virtio_host *)host)->env.irq, efd);
 }
 
 static int irq_route(void *host, struct virtio_pci *vp, int gsi, uint64_t addr, uint32_t data)
 {
-	return irq_msi_set(host, gsi, addr, data, vp->slot << 3);
+	return irq_msi_set(((struct virtio_host *)host)->env.irq, gsi, addr, data, vp->slot << 3);
 }
 
 static void intx(void *host, unsigned gsi, int level)
 {
-	vm_irq_line(host, gsi, level);
+	irq_line(((struct virtio_host *)host)->env.irq, gsi, level);
 }
 
 static const struct virtio_host_ops ops = {
@@ -141,9 +142,8 @@ static const struct virtio_host_ops ops = {
 	.irq_route = irq_route, .intx = intx,
 };
 
-static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
+static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t bounce)
 {
-	struct virtio_host *h = vm->virtio;
 	struct virtio_pci *vp;
 	uint64_t bar;
 	int slot;
@@ -158,14 +158,14 @@ static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
 	h->dev[h->nr] = dev;
 	h->vp[h->nr] = vp;
 	h->nr++;
-	if (!vp || virtio_pci_init(vp, dev, &h->ram, vm->cfg->strict ? bounce : 0, &ops, vm) < 0)
+	if (!vp || virtio_pci_init(vp, dev, &h->ram, h->env.cfg->strict ? bounce : 0, &ops, h) < 0)
 		return -1;
 	/* Test hook: a host that would have the guest's DMA bypass the bounce
 	 * region (the airlock guest driver must refuse such a device). */
 	if (test_hook("host-hides-access-platform"))
 		vp->offered &= ~(1ULL << VIRTIO_F_ACCESS_PLATFORM);
-	slot = pci_bus_add(&vm->pci, &vp->pci);
-	bar = vm_pci_alloc(vm, VP_BAR_SIZE, false);
+	slot = pci_bus_add(h->env.pci, &vp->pci);
+	bar = pci_windows_alloc(h->env.win, VP_BAR_SIZE, false);
 	if (slot < 0 || !bar) {
 		pr_err("%s: no room on the PCI bus", dev->name);
 		return -1;
@@ -174,7 +174,7 @@ static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
 	if (vp->bounce_size) {
 		/* The bounce region goes in the 64-bit prefetchable window, out of
 		 * the guest's RAM map; the guest maps it write-back. */
-		uint64_t at = vm_pci_alloc(vm, vp->bounce_size, true);
+		uint64_t at = pci_windows_alloc(h->env.win, vp->bounce_size, true);
 
 		if (!at) {
 			pr_err("%s: no room for a %llu MiB bounce region in the PCI window", dev->name,
@@ -193,97 +193,90 @@ static int add_device(struct vm *vm, struct virtio_device *dev, uint64_t bounce)
 	return 0;
 }
 
-int virtio_host_init(struct vm *vm)
+struct virtio_host *virtio_host_init(const struct virtio_host_env *env)
 {
 	struct virtio_host *h = calloc(1, sizeof(*h));
+	const struct vm_config *cfg = env->cfg;
 
 	if (!h) {
 		pr_err("out of memory");
-		return -1;
+		return NULL;
 	}
-	vm->virtio = h;
+	h->env = *env;
 	dma_window_init(&h->ram);
-	for (unsigned i = 0; i < vm->mem.layout.nr; i++) {
-		const struct mem_region *r = &vm->mem.layout.r[i];
+	for (unsigned i = 0; i < env->mem->layout.nr; i++) {
+		const struct mem_region *r = &env->mem->layout.r[i];
 
-		dma_window_add(&h->ram, r->gpa, r->size, vm->mem.host + r->offset);
+		dma_window_add(&h->ram, r->gpa, r->size, env->mem->host + r->offset);
 	}
-	for (unsigned i = 0; i < vm->cfg->ndisks; i++) {
-		const struct cfg_disk *d = &vm->cfg->disks[i];
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		const struct cfg_disk *d = &cfg->disks[i];
 
-		if (add_device(vm, virtio_blk_create(d->path, d->ro),
-			       d->bounce ? d->bounce : vm->cfg->bounce_size) < 0)
-			return -1;
+		if (add_device(h, virtio_blk_create(d->path, d->ro), d->bounce ? d->bounce : cfg->bounce_size) < 0)
+			goto err;
 	}
-	for (unsigned i = 0; i < vm->cfg->nnets; i++) {
-		const struct cfg_net *n = &vm->cfg->nets[i];
+	for (unsigned i = 0; i < cfg->nnets; i++) {
+		const struct cfg_net *n = &cfg->nets[i];
 
-		if (add_device(vm, virtio_net_create(n->tap, n->has_mac ? n->mac : NULL),
-			       n->bounce ? n->bounce : vm->cfg->bounce_size) < 0)
-			return -1;
+		if (add_device(h, virtio_net_create(n->tap, n->has_mac ? n->mac : NULL),
+			       n->bounce ? n->bounce : cfg->bounce_size) < 0)
+			goto err;
 	}
-	if (vm->cfg->rng && add_device(vm, virtio_rng_create(), vm->cfg->bounce_size) < 0)
-		return -1;
-	if (vm->cfg->virtio_console) {
+	if (cfg->rng && add_device(h, virtio_rng_create(), cfg->bounce_size) < 0)
+		goto err;
+	if (cfg->virtio_console) {
 		struct virtio_device *d = virtio_console_create(STDOUT_FILENO);
 
-		if (add_device(vm, d, vm->cfg->bounce_size) < 0)
-			return -1;
+		if (add_device(h, d, cfg->bounce_size) < 0)
+			goto err;
 		/* Typed input now goes to hvc0; the UART keeps early output. */
-		console_set_input(vm, virtio_console_receive, d);
+		console_set_input(env->console, virtio_console_receive, d);
 	}
-	return 0;
+	return h;
+err:
+	virtio_host_destroy(h);
+	return NULL;
 }
 
-struct virtio_pci *virtio_host_device(struct vm *vm, unsigned i)
+struct virtio_pci *virtio_host_device(const struct virtio_host *h, unsigned i)
 {
-	struct virtio_host *h = vm->virtio;
-
 	return h && i < h->nr ? h->vp[i] : NULL;
 }
 
-int virtio_host_start(struct vm *vm)
+int virtio_host_start(struct virtio_host *h)
 {
-	struct virtio_host *h = vm->virtio;
-
 	for (unsigned i = 0; h && i < h->nr; i++) {
-		if (!vm->cfg->sandbox) {
+		if (!h->env.cfg->sandbox) {
 			if (virtio_pci_start(h->vp[i]) < 0)
 				return -1;
 			continue;
 		}
-		h->sb[i] = sandbox_start(vm, h->vp[i], &ops, h->vp, h->nr);
+		h->sb[i] = sandbox_start(&h->env.sandbox, h->vp[i], &ops, h->vp, h->nr);
 		if (!h->sb[i])
 			return -1;
 		if (h->dev[i]->type == 3)
-			console_set_input(vm, sandbox_console_input, h->sb[i]);
+			console_set_input(h->env.console, sandbox_console_input, h->sb[i]);
 	}
 	return 0;
 }
 
-void virtio_host_sync_stats(struct vm *vm)
+void virtio_host_sync_stats(struct virtio_host *h)
 {
-	struct virtio_host *h = vm->virtio;
-
 	for (unsigned i = 0; h && i < h->nr; i++)
 		if (h->sb[i] && sandbox_sync_stats(h->sb[i]) < 0)
 			pr_warn("%s: counters unavailable (its device process is gone)", h->dev[i]->name);
 }
 
-bool virtio_host_reap(struct vm *vm, pid_t pid, int status)
+bool virtio_host_reap(struct virtio_host *h, pid_t pid, int status)
 {
-	struct virtio_host *h = vm->virtio;
-
 	for (unsigned i = 0; h && i < h->nr; i++)
 		if (sandbox_reap(h->sb[i], pid, status))
 			return true;
 	return false;
 }
 
-void virtio_host_destroy(struct vm *vm)
+void virtio_host_destroy(struct virtio_host *h)
 {
-	struct virtio_host *h = vm->virtio;
-
 	if (!h)
 		return;
 	for (unsigned i = 0; i < h->nr; i++) {
@@ -298,5 +291,4 @@ void virtio_host_destroy(struct vm *vm)
 	}
 	dma_window_destroy(&h->ram);
 	free(h);
-	vm->virtio = NULL;
 }

@@ -105,7 +105,9 @@ static int setup_memory(struct vm *vm)
 static int create_vcpus(struct vm *vm)
 {
 	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
-	if (!vm->vcpus) {
+	vm->vcpu_stats = calloc(vm->cfg->cpus, sizeof(*vm->vcpu_stats));
+	vm->drop = calloc(vm->cfg->cpus + 1, sizeof(*vm->drop));
+	if (!vm->vcpus || !vm->vcpu_stats || !vm->drop) {
 		pr_err("out of memory");
 		return -1;
 	}
@@ -114,6 +116,7 @@ static int create_vcpus(struct vm *vm)
 
 		v->vm = vm;
 		v->id = i;
+		v->st = &vm->vcpu_stats[i];
 		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (v->fd < 0) {
 			pr_err("KVM_CREATE_VCPU %u: %s", i, strerror(errno));
@@ -126,8 +129,22 @@ static int create_vcpus(struct vm *vm)
 			pr_err("mmap of vCPU %u state: %s", i, strerror(errno));
 			return -1;
 		}
+		vm->drop[1 + i] = (struct host_mapping){ v->run, (size_t)vm->run_size };
 	}
+	vm->drop[0] = (struct host_mapping){ vm->mem.host, vm->mem.size };
 	return 0;
+}
+
+static int create_devices(struct vm *vm)
+{
+	struct virtio_host_env env = {
+		.cfg = vm->cfg, .vm_fd = vm->vm_fd, .bus = &vm->bus, .pci = &vm->pci,
+		.win = &vm->pciwin, .irq = vm->irq, .console = vm->console, .mem = &vm->mem,
+		.sandbox = { .died = vm_exit_latch(vm), .drop = vm->drop, .ndrop = 1 + vm->nr_vcpus },
+	};
+
+	vm->virtio = virtio_host_init(&env);
+	return vm->virtio ? 0 : -1;
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg)
@@ -161,7 +178,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	 * their irqfds; the guest is loaded before the boot vCPU's registers
 	 * point into it. */
 	if (setup_memory(vm) < 0 || arch_vm_init(vm) < 0 || create_vcpus(vm) < 0 ||
-	    arch_vm_finish(vm) < 0 || virtio_host_init(vm) < 0 || arch_load_guest(vm) < 0)
+	    arch_vm_finish(vm) < 0 || create_devices(vm) < 0 || arch_load_guest(vm) < 0)
 		return -1;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (arch_vcpu_init(&vm->vcpus[i]) < 0)
@@ -188,37 +205,28 @@ void vm_request_exit(struct vm *vm, int status, const char *why)
 	pthread_mutex_unlock(&vm->exit_lock);
 }
 
-uint64_t vm_pci_alloc(struct vm *vm, uint64_t size, bool is64)
+static void exit_request(void *vm, int status, const char *why)
 {
-	uint64_t *next = is64 ? &vm->pci_mmio64_next : &vm->pci_mmio32_next;
-	uint64_t end = is64 ? vm->pci_mmio64_end : vm->pci_mmio32_end;
-	uint64_t at = (*next + size - 1) & ~(size - 1);
-
-	if (at < *next || at + size > end || at + size < at)
-		return 0;
-	*next = at + size;
-	return at;
+	vm_request_exit(vm, status, why);
 }
 
-static bool within(uint64_t addr, uint64_t size, uint64_t lo, uint64_t hi)
+struct exit_latch vm_exit_latch(struct vm *vm)
 {
-	return addr >= lo && addr + size > addr && addr + size <= hi;
+	return (struct exit_latch){ exit_request, vm };
 }
 
-bool vm_pci_contains(const struct vm *vm, uint64_t addr, uint64_t size)
+struct irq_lines vm_irq_lines(struct vm *vm)
 {
-	if (!size || (addr & (size - 1)))
-		return false;
-	return within(addr, size, vm->pci_mmio32_start, vm->pci_mmio32_end) ||
-	       within(addr, size, vm->pci_mmio64_start, vm->pci_mmio64_end);
+	return (struct irq_lines){ irq_line, vm->irq };
 }
 
-void vm_irq_line(struct vm *vm, unsigned gsi, int level)
+void vm_summary(const struct vm *vm, struct run_summary *s)
 {
-	struct kvm_irq_level irq = { .irq = arch_irq_line_id(gsi), .level = (uint32_t)level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-		pr_debug("KVM_IRQ_LINE %u=%d: %s", gsi, level, strerror(errno));
+	*s = (struct run_summary){
+		.exit_status = vm->exit_status, .exit_why = vm->exit_why, .strict = vm->cfg->strict,
+		.vcpus = vm->vcpu_stats, .nr_vcpus = vm->nr_vcpus, .virtio = vm->virtio,
+		.json_path = vm->cfg->stats_json,
+	};
 }
 
 static void handle_pio(struct vcpu *v)
@@ -226,7 +234,7 @@ static void handle_pio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint8_t *p = (uint8_t *)run + run->io.data_offset;
 
-	v->exits_io++;
+	v->st->exits_io++;
 	for (uint32_t i = 0; i < run->io.count; i++, p += run->io.size)
 		iobus_dispatch(&v->vm->bus, IO_PIO, run->io.port, p, run->io.size,
 			       run->io.direction == KVM_EXIT_IO_OUT);
@@ -237,7 +245,7 @@ static void handle_mmio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
 
-	v->exits_mmio++;
+	v->st->exits_mmio++;
 	iobus_dispatch(&v->vm->bus, IO_MMIO, run->mmio.phys_addr, run->mmio.data, len,
 		       run->mmio.is_write);
 }
@@ -271,7 +279,7 @@ static bool handle_exit(struct vcpu *v)
 		handle_mmio(v);
 		return true;
 	case KVM_EXIT_INTR:
-		v->exits_intr++;
+		v->st->exits_intr++;
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		handle_system_event(v);
@@ -285,7 +293,7 @@ static bool handle_exit(struct vcpu *v)
 			 run->internal.suberror);
 		break;
 	default:
-		v->exits_other++;
+		v->st->exits_other++;
 		switch (arch_handle_exit(v)) {
 		case 0:
 			return true;
@@ -375,7 +383,7 @@ int vm_run(struct vm *vm)
 	sfd = signalfd(-1, &term, SFD_CLOEXEC);
 
 	/* Device processes fork before any other thread exists. */
-	if (virtio_host_start(vm) < 0 || console_start(vm) < 0) {
+	if (virtio_host_start(vm->virtio) < 0 || console_start(vm->console) < 0) {
 		vm_request_exit(vm, 1, "cannot start the console or a device");
 		goto out;
 	}
@@ -404,7 +412,7 @@ int vm_run(struct vm *vm)
 				int st;
 
 				while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-					virtio_host_reap(vm, pid, st);
+					virtio_host_reap(vm->virtio, pid, st);
 			} else if (si.ssi_signo) {
 				snprintf(why, sizeof(why), "stopped by signal %s", strsignal((int)si.ssi_signo));
 				vm_request_exit(vm, 1, why);
@@ -413,8 +421,8 @@ int vm_run(struct vm *vm)
 	}
 out:
 	stop_vcpus(vm);
-	console_stop(vm);
-	virtio_host_sync_stats(vm);
+	console_stop(vm->console);
+	virtio_host_sync_stats(vm->virtio);
 	if (vm->exit_status || log_level >= LOG_DEBUG) {
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			char st[256];
@@ -432,8 +440,10 @@ out:
 void vm_destroy(struct vm *vm)
 {
 	stop_vcpus(vm);
-	console_destroy(vm);
-	virtio_host_destroy(vm);
+	console_destroy(vm->console);
+	vm->console = NULL;
+	virtio_host_destroy(vm->virtio);
+	vm->virtio = NULL;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -444,9 +454,14 @@ void vm_destroy(struct vm *vm)
 	}
 	free(vm->vcpus);
 	vm->vcpus = NULL;
+	free(vm->vcpu_stats);
+	vm->vcpu_stats = NULL;
+	free(vm->drop);
+	vm->drop = NULL;
 	vm->nr_vcpus = 0;
 	arch_vm_destroy(vm);
-	irq_destroy(vm);
+	irq_destroy(vm->irq);
+	vm->irq = NULL;
 	guest_mem_destroy(&vm->mem);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

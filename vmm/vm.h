@@ -1,11 +1,17 @@
-/* The VM: KVM handles, guest RAM, the I/O bus and the vCPU threads. */
+/* The VM: KVM handles, guest RAM, the I/O bus and the vCPU threads. Only
+ * vm.c, its arch half (arch/<arch>/) and main.c see this struct; the parts
+ * the VM owns (console, irq table, virtio devices, device processes, the
+ * exit summary) get narrow handles instead (handles.h, virtio_host.h). */
 #ifndef AIRLOCK_VM_H
 #define AIRLOCK_VM_H
 
 #include "config.h"
 #include "../devices/pci.h"
+#include "handles.h"
 #include "iobus.h"
 #include "mem.h"
+#include "pciwin.h"
+#include "stats.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -24,7 +30,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
-	uint64_t exits_io, exits_mmio, exits_intr, exits_other;
+	struct vcpu_stats *st;          /* its entry in vm->vcpu_stats */
 };
 
 struct vm {
@@ -35,11 +41,12 @@ struct vm {
 	struct iobus bus;
 	struct pci_bus pci;
 	struct pci_dev host_bridge;
-	/* PCI memory windows (set by the arch); BARs are placed bottom-up. */
-	uint64_t pci_mmio32_start, pci_mmio32_next, pci_mmio32_end;
-	uint64_t pci_mmio64_start, pci_mmio64_next, pci_mmio64_end;
+	struct pci_windows pciwin;        /* set by the arch */
 	unsigned nr_vcpus;        /* created so far; cfg->cpus when running */
 	struct vcpu *vcpus;
+	struct vcpu_stats *vcpu_stats;
+	/* What a device process unmaps: guest RAM and each vCPU's state. */
+	struct host_mapping *drop;
 	struct arch_vm *arch;
 	struct console *console;
 	struct irq_table *irq;
@@ -66,14 +73,12 @@ void vm_destroy(struct vm *vm);
 /* Asks the VM to stop with this exit status (callable from any thread). */
 void vm_request_exit(struct vm *vm, int status, const char *why);
 
-/* Guest address for a BAR of size bytes (naturally aligned) in the 64-bit
- * or 32-bit PCI window, or 0 when the window is full. */
-uint64_t vm_pci_alloc(struct vm *vm, uint64_t size, bool is64);
-/* Is [addr, addr + size) a naturally aligned range inside a PCI window
- * (where a BAR may decode: never RAM, the ECAM, the irqchip or MSI frames)? */
-bool vm_pci_contains(const struct vm *vm, uint64_t addr, uint64_t size);
+/* The handles for the VM's parts: its exit latch (vm_request_exit) and its
+ * irqchip lines (needs the irq table: after irq_init). */
+struct exit_latch vm_exit_latch(struct vm *vm);
+struct irq_lines vm_irq_lines(struct vm *vm);
 
-/* Drives an interrupt line (a GSI) of the in-kernel irqchip. */
-void vm_irq_line(struct vm *vm, unsigned gsi, int level);
+/* What the run leaves for the exit summary (valid until vm_destroy). */
+void vm_summary(const struct vm *vm, struct run_summary *s);
 
 #endif

@@ -66,10 +66,10 @@ unsigned arch_pci_intx_gsi(unsigned slot)
 /* ITS: KVM translates the MSI itself, given the requester ID. v2m: the
  * guest wrote the SPI number as data to the frame's SETSPI register, which
  * is a plain irqchip route. Anything else goes nowhere. */
-void arch_msi_route(struct vm *vm, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
+void arch_msi_route(const struct arch_vm *a, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
 		    uint32_t devid)
 {
-	if (vm->arch->msi == ARM64_MSI_V2M) {
+	if (a->msi == ARM64_MSI_V2M) {
 		if (addr == ARM64_GIC_V2M + 0x40 && data >= 32 + ARM64_V2M_SPI_BASE &&
 		    data < 32 + ARM64_V2M_SPI_BASE + ARM64_V2M_SPI_COUNT) {
 			e->type = KVM_IRQ_ROUTING_IRQCHIP;
@@ -83,7 +83,7 @@ void arch_msi_route(struct vm *vm, struct kvm_irq_routing_entry *e, uint64_t add
 		addr = 0;
 	}
 	e->type = KVM_IRQ_ROUTING_MSI;
-	e->flags = vm->arch->msi == ARM64_MSI_ITS ? KVM_MSI_VALID_DEVID : 0;
+	e->flags = a->msi == ARM64_MSI_ITS ? KVM_MSI_VALID_DEVID : 0;
 	e->u.msi.address_lo = (uint32_t)addr;
 	e->u.msi.address_hi = (uint32_t)(addr >> 32);
 	e->u.msi.data = data;
@@ -153,8 +153,8 @@ static void v2m_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool
 			memcpy(&v, data, 4);
 			if (v >= 32 + ARM64_V2M_SPI_BASE &&
 			    v < 32 + ARM64_V2M_SPI_BASE + ARM64_V2M_SPI_COUNT) {
-				vm_irq_line(vm, v - 32, 1);
-				vm_irq_line(vm, v - 32, 0);
+				irq_line(vm->irq, v - 32, 1);
+				irq_line(vm->irq, v - 32, 0);
 			}
 		}
 		return;
@@ -204,15 +204,16 @@ int arch_vm_init(struct vm *vm)
 		       vm->cfg->cpus > 8 ? "; v2 allows at most 8 vCPUs" : "; v2 failed too");
 		return -1;
 	}
-	if (irq_init(vm) < 0) {
+	vm->irq = irq_init(vm->vm_fd, vm->arch);
+	if (!vm->irq) {
 		pr_err("KVM_SET_GSI_ROUTING failed: %s", strerror(errno));
 		return -1;
 	}
-	vm->pci_mmio32_start = vm->pci_mmio32_next = ARM64_PCI_MMIO32;
-	vm->pci_mmio32_end = ARM64_PCI_MMIO32 + ARM64_PCI_MMIO32_SIZE;
-	vm->pci_mmio64_start = vm->pci_mmio64_next = ARM64_PCI_MMIO64;
-	vm->pci_mmio64_end = ARM64_PCI_MMIO64 + ARM64_PCI_MMIO64_SIZE;
-	if (console_add_serial(vm, IO_MMIO, ARM64_UART, ARM64_UART_SPI) < 0)
+	pci_windows_set(&vm->pciwin, ARM64_PCI_MMIO32, ARM64_PCI_MMIO32_SIZE, ARM64_PCI_MMIO64,
+			ARM64_PCI_MMIO64_SIZE);
+	vm->console = console_add_serial(&vm->bus, IO_MMIO, ARM64_UART, ARM64_UART_SPI, vm_irq_lines(vm),
+					 vm_exit_latch(vm));
+	if (!vm->console)
 		return -1;
 	if (iobus_register(&vm->bus, IO_MMIO, ARM64_PCI_ECAM, PCI_ECAM_SIZE, pci_ecam_io, &vm->pci,
 			   "pci-ecam") < 0 ||
@@ -253,7 +254,7 @@ int arch_vm_finish(struct vm *vm)
 		}
 		vm->arch->its_fd = fd;
 	}
-	if (irq_reload(vm) < 0) {
+	if (irq_reload(vm->irq) < 0) {
 		pr_err("KVM_SET_GSI_ROUTING failed: %s", strerror(errno));
 		return -1;
 	}

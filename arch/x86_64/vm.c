@@ -88,10 +88,10 @@ unsigned arch_irq_routes(struct kvm_irq_routing_entry *e, unsigned max)
 	return n;
 }
 
-void arch_msi_route(struct vm *vm, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
+void arch_msi_route(const struct arch_vm *a, struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data,
 		    uint32_t devid)
 {
-	(void)vm;
+	(void)a;
 	(void)devid;
 	e->type = KVM_IRQ_ROUTING_MSI;
 	e->flags = 0;
@@ -133,7 +133,7 @@ int arch_vm_init(struct vm *vm)
 		step = "KVM_SET_IDENTITY_MAP_ADDR";
 	} else if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0) {
 		step = "KVM_CREATE_IRQCHIP";
-	} else if (irq_init(vm) < 0) {
+	} else if (!(vm->irq = irq_init(vm->vm_fd, vm->arch))) {
 		step = "KVM_SET_GSI_ROUTING";
 	} else if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		step = "KVM_CREATE_PIT2";
@@ -141,12 +141,11 @@ int arch_vm_init(struct vm *vm)
 	} else if (!(vm->arch->cpuid = get_supported_cpuid(vm->kvm_fd))) {
 		step = "KVM_GET_SUPPORTED_CPUID";
 	} else {
-		vm->pci_mmio32_start = vm->pci_mmio32_next = X86_PCI_MMIO32;
-		vm->pci_mmio32_end = X86_PCI_MMIO32 + X86_PCI_MMIO32_SIZE;
-		vm->pci_mmio64_start = vm->pci_mmio64_next = x86_pci_mmio64_base(&vm->mem.layout);
-		vm->pci_mmio64_end = vm->pci_mmio64_next + X86_PCI_MMIO64_SIZE;
-		if (console_add_serial(vm, IO_PIO, X86_COM1_PORT, X86_COM1_IRQ) < 0 ||
-		    x86_power_init(vm) < 0)
+		pci_windows_set(&vm->pciwin, X86_PCI_MMIO32, X86_PCI_MMIO32_SIZE,
+				x86_pci_mmio64_base(&vm->mem.layout), X86_PCI_MMIO64_SIZE);
+		vm->console = console_add_serial(&vm->bus, IO_PIO, X86_COM1_PORT, X86_COM1_IRQ,
+						 vm_irq_lines(vm), vm_exit_latch(vm));
+		if (!vm->console || x86_power_init(vm) < 0)
 			return -1;
 		if (iobus_register(&vm->bus, IO_PIO, X86_PCI_CONF1_PORT, 8, pci_conf1_io, &vm->pci,
 				   "pci-conf1") < 0) {
