@@ -169,14 +169,11 @@ done:
 	return written + 1;
 }
 
-static uint32_t blk_request(struct virtio_device *d, const struct virtq_chain *c)
+static uint32_t blk_request(struct virtio_device *d, const struct virtio_io *io, unsigned q,
+			    const struct virtq_chain *c)
 {
-	return virtio_blk_handle((struct virtio_blk *)d, d->vp->win, c);
-}
-
-static void blk_notify(struct virtio_device *d, unsigned qi)
-{
-	virtio_queue_serve(d->vp, qi, &((struct virtio_blk *)d)->chain, blk_request);
+	(void)q;
+	return virtio_blk_handle((struct virtio_blk *)d, io->win, c);
 }
 
 static void blk_config_read(struct virtio_device *d, unsigned off, void *data, unsigned len)
@@ -257,7 +254,8 @@ struct virtio_device *virtio_blk_create(const char *path, bool ro)
 	b->dev.queue_max = 128;
 	b->dev.config_len = 24;
 	b->dev.config_read = blk_config_read;
-	b->dev.notify = blk_notify;
+	b->dev.request = blk_request;
+	b->dev.request_queues = 1;
 	b->dev.destroy = blk_destroy;
 	b->dev.own_fds[b->dev.nown++] = fd;
 	return &b->dev;

@@ -24,13 +24,15 @@ static void write_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
-static uint32_t console_out(struct virtio_device *d, const struct virtq_chain *c)
+static uint32_t console_out(struct virtio_device *d, const struct virtio_io *io, unsigned q,
+			    const struct virtq_chain *c)
 {
 	struct virtio_console *con = (struct virtio_console *)d;
 
+	(void)q;
 	for (unsigned i = 0; i < c->nread; i++) {
 		const struct virtq_buf *b = &c->buf[i];
-		const uint8_t *p = b->len ? dma_resolve(d->vp->win, b->addr, b->len) : NULL;
+		const uint8_t *p = b->len ? dma_resolve(io->win, b->addr, b->len) : NULL;
 
 		if (p) {
 			write_all(con->out_fd, p, b->len);
@@ -40,29 +42,22 @@ static uint32_t console_out(struct virtio_device *d, const struct virtq_chain *c
 	return 0;
 }
 
-static void console_notify(struct virtio_device *d, unsigned q)
+/* Typed input into the receive queue's buffers. A new receive buffer
+ * needs nothing at notify time: input waiting in the console thread is
+ * offered again shortly. */
+static size_t console_in(struct virtio_device *d, const struct virtio_io *io, const uint8_t *buf,
+			 size_t n)
 {
-	if (q == TXQ)
-		virtio_queue_serve(d->vp, TXQ, &((struct virtio_console *)d)->chain, console_out);
-	/* A new receive buffer needs nothing now: input waiting in the
-	 * console thread is offered again shortly. */
-}
-
-size_t virtio_console_receive(void *opaque, const uint8_t *buf, size_t n)
-{
-	struct virtio_console *c = opaque;
-	struct virtio_pci *vp = c->dev.vp;
+	struct virtio_console *c = (struct virtio_console *)d;
+	struct virtq *q = virtio_io_queue(io, RXQ);
 	size_t took = 0;
-	struct virtq *q;
 
-	pthread_mutex_lock(&vp->lock);
-	q = virtio_queue(vp, RXQ);
 	while (q && took < n) {
 		int got = virtq_pop(q, &c->chain);
 		uint32_t len = 0;
 
 		if (got < 0) {
-			virtio_queue_fault(vp, RXQ);
+			virtio_io_fault(io, RXQ);
 			break;
 		}
 		if (got == 0)
@@ -71,19 +66,18 @@ size_t virtio_console_receive(void *opaque, const uint8_t *buf, size_t n)
 			const struct virtq_buf *b = &c->chain.buf[i];
 			size_t k = n - took < b->len ? n - took : b->len;
 
-			if (!k || dma_write(vp->win, b->addr, buf + took, k) < 0)
+			if (!k || dma_write(io->win, b->addr, buf + took, k) < 0)
 				break;
 			took += k;
 			len += (uint32_t)k;
 		}
 		if (virtq_push(q, c->chain.head, len) < 0) {
-			virtio_queue_fault(vp, RXQ);
+			virtio_io_fault(io, RXQ);
 			break;
 		}
-		virtio_queue_interrupt(vp, RXQ);
+		virtio_io_interrupt(io, RXQ);
 	}
 	c->bytes_in += took;
-	pthread_mutex_unlock(&vp->lock);
 	return took;
 }
 
@@ -109,6 +103,8 @@ struct virtio_device *virtio_console_create(int out_fd)
 	c->dev.queue_max = 128;
 	c->dev.config_len = 12;
 	c->dev.config_read = console_config_read;
-	c->dev.notify = console_notify;
+	c->dev.request = console_out;
+	c->dev.request_queues = 1u << TXQ;
+	c->dev.input = console_in;
 	return &c->dev;
 }

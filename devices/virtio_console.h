@@ -15,8 +15,4 @@ struct virtio_console {
 
 struct virtio_device *virtio_console_create(int out_fd);
 
-/* Host input for the guest's hvc0 (any thread). Returns bytes taken: 0 when
- * the driver has posted no receive buffer yet. */
-size_t virtio_console_receive(void *console, const uint8_t *buf, size_t n);
-
 #endif

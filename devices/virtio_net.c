@@ -38,14 +38,14 @@ static bool tap_is_up(struct virtio_net *n)
 }
 
 /* Tells the guest when the tap's state changed. */
-static void check_link(struct virtio_net *n)
+static void check_link(struct virtio_net *n, const struct virtio_io *io)
 {
 	uint16_t link = tap_is_up(n) ? VIRTIO_NET_S_LINK_UP : 0;
 
 	if (link != n->link) {
 		n->link = link;
 		pr_info("virtio-net %s: link %s", n->ifname, link ? "up" : "down");
-		virtio_config_changed(n->dev.vp);
+		virtio_io_config_changed(io);
 	}
 }
 
@@ -84,23 +84,32 @@ uint32_t virtio_net_send(struct virtio_net *n, struct dma_window *win, const str
 	if (k > 1 && writev(n->tap, iov, (int)k) < 0) {
 		n->tx_errors++;
 		if (errno == EIO)
-			check_link(n);      /* the tap went down */
+			n->link_stale = true;   /* the tap went down? */
 	} else if (k > 1) {
 		n->tx_frames++;
 	}
 	return 0;
 }
 
-static uint32_t net_send(struct virtio_device *d, const struct virtq_chain *c)
+static uint32_t net_send(struct virtio_device *d, const struct virtio_io *io, unsigned q,
+			 const struct virtq_chain *c)
 {
-	return virtio_net_send((struct virtio_net *)d, d->vp->win, c);
+	struct virtio_net *n = (struct virtio_net *)d;
+	uint32_t ret = virtio_net_send(n, io->win, c);
+
+	(void)q;
+	if (n->link_stale) {
+		n->link_stale = false;
+		check_link(n, io);
+	}
+	return ret;
 }
 
 /* Copies the frame in rxbuf into as many receive chains as it needs and
  * records their number in the header's num_buffers. false: no receive
  * buffer at all yet (the frame waits). A frame that runs out of buffers
  * midway is delivered truncated and counted as dropped. */
-static bool deliver(struct virtio_net *n, struct virtio_pci *vp, struct virtq *q)
+static bool deliver(struct virtio_net *n, const struct virtio_io *io, struct virtq *q)
 {
 	uint64_t hdr_addr = 0;
 	uint16_t used = 0;
@@ -111,7 +120,7 @@ static bool deliver(struct virtio_net *n, struct virtio_pci *vp, struct virtq *q
 		uint32_t len = 0;
 
 		if (got < 0) {
-			virtio_queue_fault(vp, RXQ);
+			virtio_io_fault(io, RXQ);
 			return true;
 		}
 		if (got == 0) {
@@ -126,7 +135,7 @@ static bool deliver(struct virtio_net *n, struct virtio_pci *vp, struct virtq *q
 			if (n->chain.nread == n->chain.n ||
 			    n->chain.buf[n->chain.nread].len < VIRTIO_NET_HDR_LEN) {
 				n->chain.n = 0;
-				virtio_queue_fault(vp, RXQ);
+				virtio_io_fault(io, RXQ);
 				return true;
 			}
 			hdr_addr = n->chain.buf[n->chain.nread].addr;
@@ -135,33 +144,33 @@ static bool deliver(struct virtio_net *n, struct virtio_pci *vp, struct virtq *q
 			const struct virtq_buf *b = &n->chain.buf[i];
 			size_t k = n->pending_len - off < b->len ? n->pending_len - off : b->len;
 
-			if (dma_write(vp->win, b->addr, n->rxbuf + off, k) < 0)
+			if (dma_write(io->win, b->addr, n->rxbuf + off, k) < 0)
 				break;
 			off += k;
 			len += (uint32_t)k;
 		}
 		used++;
 		if (virtq_fill(q, n->chain.head, len) < 0) {
-			virtio_queue_fault(vp, RXQ);
+			virtio_io_fault(io, RXQ);
 			return true;
 		}
 	}
 	/* num_buffers first, then the used index that publishes every chain
 	 * of the frame: a driver that polls the used ring (NAPI) must never
 	 * see the frame before its header is complete. */
-	dma_write(vp->win, hdr_addr + 10, &used, 2);
+	dma_write(io->win, hdr_addr + 10, &used, 2);
 	if (virtq_flush(q) < 0) {
-		virtio_queue_fault(vp, RXQ);
+		virtio_io_fault(io, RXQ);
 		return true;
 	}
 	n->rx_frames++;
-	virtio_queue_interrupt(vp, RXQ);
+	virtio_io_interrupt(io, RXQ);
 	return true;
 }
 
-static void net_rx(struct virtio_net *n, struct virtio_pci *vp)
+static void net_rx(struct virtio_net *n, const struct virtio_io *io)
 {
-	struct virtq *q = virtio_queue(vp, RXQ);
+	struct virtq *q = virtio_io_queue(io, RXQ);
 
 	while (q) {
 		if (!n->rx_stalled) {
@@ -173,27 +182,26 @@ static void net_rx(struct virtio_net *n, struct virtio_pci *vp)
 				return;         /* EAGAIN: wait for the next edge */
 			n->pending_len = (size_t)r;
 		}
-		n->rx_stalled = !deliver(n, vp, q);
+		n->rx_stalled = !deliver(n, io, q);
 		if (n->rx_stalled)
 			return;             /* resumed when the guest adds buffers */
 	}
 }
 
-static void net_notify(struct virtio_device *d, unsigned q)
+static void net_notify(struct virtio_device *d, const struct virtio_io *io, unsigned q)
 {
 	struct virtio_net *n = (struct virtio_net *)d;
 
 	if (!n->link)
-		check_link(n);
-	if (q == TXQ)
-		virtio_queue_serve(d->vp, TXQ, &n->chain, net_send);
-	else
-		net_rx(n, d->vp);
+		check_link(n, io);
+	if (q == RXQ)
+		net_rx(n, io);
+	/* Transmit chains: net_send, called by the transport. */
 }
 
-static void net_fd_ready(struct virtio_device *d)
+static void net_fd_ready(struct virtio_device *d, const struct virtio_io *io)
 {
-	net_rx((struct virtio_net *)d, d->vp);
+	net_rx((struct virtio_net *)d, io);
 }
 
 static void net_config_read(struct virtio_device *d, unsigned off, void *data, unsigned len)
@@ -282,6 +290,8 @@ struct virtio_device *virtio_net_create_fd(int fd, const char *name, const uint8
 	n->dev.config_len = 8;
 	n->dev.config_read = net_config_read;
 	n->dev.notify = net_notify;
+	n->dev.request = net_send;
+	n->dev.request_queues = 1u << TXQ;
 	n->dev.reset = net_reset;
 	n->dev.destroy = net_destroy;
 	n->dev.host_fd = fd;

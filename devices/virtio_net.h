@@ -17,6 +17,7 @@ struct virtio_net {
 	uint8_t mac[6];
 	uint16_t link;                  /* VIRTIO_NET_S_LINK_UP or 0 */
 	bool rx_stalled;                /* a frame waits for receive buffers */
+	bool link_stale;                /* a send failed with EIO: query the link */
 	size_t pending_len;             /* bytes of that frame in rxbuf */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_errors;
 	struct virtq_chain chain;

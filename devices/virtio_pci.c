@@ -73,13 +73,23 @@ static void raise(struct virtio_pci *vp, uint8_t isr_bit, uint16_t vector)
 	}
 }
 
-void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q)
+static struct virtq *queue(struct virtio_pci *vp, unsigned q)
+{
+	/* No DMA at all unless the driver made the function a bus master. */
+	if (q >= vp->dev->nqueues || !vp->q[q].enable || !(vp->status & VIRTIO_STATUS_DRIVER_OK) ||
+	    (vp->status & VIRTIO_STATUS_NEEDS_RESET) ||
+	    !(vp->pci.cfg[PCI_COMMAND] & PCI_COMMAND_MASTER))
+		return NULL;
+	return &vp->q[q].vq;
+}
+
+static void queue_interrupt(struct virtio_pci *vp, unsigned q)
 {
 	if (q < vp->dev->nqueues && virtq_should_notify(&vp->q[q].vq))
 		raise(vp, 1, vp->q[q].msix_vector);
 }
 
-void virtio_queue_fault(struct virtio_pci *vp, unsigned q)
+static void queue_fault(struct virtio_pci *vp, unsigned q)
 {
 	vp->faults++;
 	/* Once per reset, and VP_MAX_WARNINGS times in all: the exit summary
@@ -96,16 +106,44 @@ void virtio_queue_fault(struct virtio_pci *vp, unsigned q)
 	}
 }
 
-void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *c,
-			uint32_t (*handle)(struct virtio_device *d, const struct virtq_chain *c))
+static void config_changed(struct virtio_pci *vp)
 {
-	struct virtq *q = virtio_queue(vp, qi);
+	vp->config_gen++;
+	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+		raise(vp, 2, vp->msix_config);
+}
+
+struct virtq *virtio_io_queue(const struct virtio_io *io, unsigned q)
+{
+	return queue(io->t, q);
+}
+
+void virtio_io_interrupt(const struct virtio_io *io, unsigned q)
+{
+	queue_interrupt(io->t, q);
+}
+
+void virtio_io_fault(const struct virtio_io *io, unsigned q)
+{
+	queue_fault(io->t, q);
+}
+
+void virtio_io_config_changed(const struct virtio_io *io)
+{
+	config_changed(io->t);
+}
+
+/* The chains the driver made available on request queue qi. */
+static void serve(struct virtio_pci *vp, const struct virtio_io *io, unsigned qi)
+{
+	struct virtq *q = queue(vp, qi);
+	struct virtq_chain *c = &vp->chain;
 	unsigned served = 0;
 	int got;
 
 	while (q && (got = virtq_pop(q, c)) != 0) {
-		if (got < 0 || virtq_push(q, c->head, handle(vp->dev, c)) < 0) {
-			virtio_queue_fault(vp, qi);
+		if (got < 0 || virtq_push(q, c->head, vp->dev->request(vp->dev, io, qi, c)) < 0) {
+			queue_fault(vp, qi);
 			return;
 		}
 		if (++served == q->size) {
@@ -114,24 +152,32 @@ void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *
 		}
 	}
 	if (served)
-		virtio_queue_interrupt(vp, qi);
+		queue_interrupt(vp, qi);
 }
 
-void virtio_config_changed(struct virtio_pci *vp)
+void virtio_pci_notify(struct virtio_pci *vp, unsigned q)
 {
-	vp->config_gen++;
-	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
-		raise(vp, 2, vp->msix_config);
+	struct virtio_io io = { vp->win, vp };
+
+	if (!queue(vp, q))
+		return;
+	if (vp->dev->notify)
+		vp->dev->notify(vp->dev, &io, q);
+	if (vp->dev->request && (vp->dev->request_queues >> q & 1))
+		serve(vp, &io, q);
 }
 
-struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q)
+size_t virtio_pci_input(void *opaque, const uint8_t *buf, size_t n)
 {
-	/* No DMA at all unless the driver made the function a bus master. */
-	if (q >= vp->dev->nqueues || !vp->q[q].enable || !(vp->status & VIRTIO_STATUS_DRIVER_OK) ||
-	    (vp->status & VIRTIO_STATUS_NEEDS_RESET) ||
-	    !(vp->pci.cfg[PCI_COMMAND] & PCI_COMMAND_MASTER))
-		return NULL;
-	return &vp->q[q].vq;
+	struct virtio_pci *vp = opaque;
+	struct virtio_io io = { vp->win, vp };
+	size_t took = 0;
+
+	pthread_mutex_lock(&vp->lock);
+	if (vp->dev->input && (vp->status & VIRTIO_STATUS_DRIVER_OK))
+		took = vp->dev->input(vp->dev, &io, buf, n);
+	pthread_mutex_unlock(&vp->lock);
+	return took;
 }
 
 /* --- common configuration ------------------------------------------------ */
@@ -215,7 +261,7 @@ static void enable_queue(struct virtio_pci *vp, struct vp_queue *q, unsigned idx
 	if (q->size > vp->dev->queue_max ||
 	    virtq_init(&q->vq, vp->win, q->size, q->desc, q->avail, q->used, ind, evt) < 0) {
 		q->vq.fault = VQ_DMA;
-		virtio_queue_fault(vp, idx);
+		queue_fault(vp, idx);
 		return;
 	}
 	q->vq.stats = &vp->stats;
@@ -338,11 +384,6 @@ static void device_io(struct virtio_pci *vp, unsigned off, uint8_t *data, unsign
 	}
 }
 
-static void notify_queue(struct virtio_pci *vp, unsigned q)
-{
-	if (virtio_queue(vp, q))
-		vp->dev->notify(vp->dev, q);
-}
 
 void virtio_pci_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
 {
@@ -371,7 +412,7 @@ void virtio_pci_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, 
 	} else if (off >= VP_NOTIFY_OFF && off < VP_NOTIFY_OFF + VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES &&
 		   is_write) {
 		/* Reached only when a notify did not match an ioeventfd. */
-		notify_queue(vp, (unsigned)(off - VP_NOTIFY_OFF) / VP_NOTIFY_MULT);
+		virtio_pci_notify(vp, (unsigned)(off - VP_NOTIFY_OFF) / VP_NOTIFY_MULT);
 	} else if (!is_write) {
 		memset(data, 0, len);
 	}
@@ -436,9 +477,11 @@ static void cap_read(struct pci_dev *d, unsigned off, unsigned len)
 
 void virtio_pci_host_fd_ready(struct virtio_pci *vp)
 {
+	struct virtio_io io = { vp->win, vp };
+
 	pthread_mutex_lock(&vp->lock);
 	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
-		vp->dev->fd_ready(vp->dev);
+		vp->dev->fd_ready(vp->dev, &io);
 	pthread_mutex_unlock(&vp->lock);
 }
 
@@ -495,7 +538,7 @@ void virtio_pci_loop(struct virtio_pci *vp, int (*extra)(void *opaque), void *op
 			if (read(vp->q[q].notify_fd, &cnt, 8) < 0 && errno != EAGAIN)
 				continue;
 			pthread_mutex_lock(&vp->lock);
-			notify_queue(vp, q);
+			virtio_pci_notify(vp, q);
 			more = vp->q[q].more;
 			vp->q[q].more = false;
 			pthread_mutex_unlock(&vp->lock);
@@ -553,7 +596,6 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 		vp->bounce_size = bounce_size;
 		dev->dma_limit = bounce_size;
 	}
-	dev->vp = vp;
 	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)
 		vp->vec_gsi[i] = vp->vec_fd[i] = -1;
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)

@@ -48,7 +48,17 @@
 
 struct virtio_pci;
 
-/* A device model: virtio-blk, -net, -console, -rng. */
+/* What a device model gets from the transport on each call, and keeps
+ * none of: the window its buffers live in, and a handle for the
+ * virtio_io_* calls below. Models hold no pointer to the transport. */
+struct virtio_io {
+	struct dma_window *win;
+	struct virtio_pci *t;          /* opaque to models */
+};
+
+/* A device model: virtio-blk, -net, -console, -rng. Every call is made
+ * with the transport lock held, from the device's I/O thread (or, for
+ * input, the thread that has it). */
 struct virtio_device {
 	const char *name;
 	char what[64];                 /* what it serves, for messages: "disk PATH", "tap NAME"; may be "" */
@@ -60,24 +70,44 @@ struct virtio_device {
 	unsigned config_len;
 	void (*config_read)(struct virtio_device *d, unsigned off, void *data, unsigned len);
 	void (*config_write)(struct virtio_device *d, unsigned off, const void *data, unsigned len);
-	/* Queue q has work (I/O thread, transport lock held). */
-	void (*notify)(struct virtio_device *d, unsigned q);
+	/* Request queues (bit q of request_queues: the driver posts, the device
+	 * serves): the transport pops each chain, calls request, and pushes it
+	 * back with the bytes request wrote for the driver (its buffers are in
+	 * io->win); a malformed ring
+	 * puts the device in NEEDS_RESET, one interrupt covers a batch. */
+	uint32_t request_queues;
+	uint32_t (*request)(struct virtio_device *d, const struct virtio_io *io, unsigned q,
+			    const struct virtq_chain *c);
+	/* Queue q was notified, before its requests are served: for queues
+	 * the model fills itself (receive) and bookkeeping. May be NULL. */
+	void (*notify)(struct virtio_device *d, const struct virtio_io *io, unsigned q);
+	/* Input for the guest from airlock's side (virtio_pci_input): how
+	 * many bytes the model took. May be NULL. */
+	size_t (*input)(struct virtio_device *d, const struct virtio_io *io, const uint8_t *buf, size_t n);
 	void (*reset)(struct virtio_device *d);
 	void (*destroy)(struct virtio_device *d);   /* closes its fds; may be NULL */
-	/* A host fd the I/O thread also watches (edge-triggered), e.g. a tap;
-	 * fd_ready runs with the transport lock held. -1: none. */
+	/* A host fd the I/O thread also watches (edge-triggered), e.g. a tap.
+	 * -1: none. */
 	int host_fd;
-	void (*fd_ready)(struct virtio_device *d);
+	void (*fd_ready)(struct virtio_device *d, const struct virtio_io *io);
 	/* The host fds the model itself uses (image, tap, ...): what a device
 	 * process keeps open (vmm/sandbox.c). */
 	unsigned nown;
 	int own_fds[3];
-	struct virtio_pci *vp;
 	/* Strict isolation: bytes of bounce region the driver has for all of
 	 * this device's DMA (0: no limit). Devices that can, size requests so
 	 * that several fit at once. */
 	uint64_t dma_limit;
 };
+
+/* For models, during a call: the enabled queue q (NULL when the driver
+ * has not enabled it, the device is not running or not a bus master);
+ * its completion interrupt (event idx honoured); a malformed ring (the
+ * device needs a reset); the device's configuration changed. */
+struct virtq *virtio_io_queue(const struct virtio_io *io, unsigned q);
+void virtio_io_interrupt(const struct virtio_io *io, unsigned q);
+void virtio_io_fault(const struct virtio_io *io, unsigned q);
+void virtio_io_config_changed(const struct virtio_io *io);
 
 struct virtio_host_ops {
 	/* BAR0 now decodes at addr (mapped) or no longer does. */
@@ -133,6 +163,7 @@ struct virtio_pci {
 
 	uint64_t faults;               /* ring refusals (NEEDS_RESET) */
 	struct virtq_stats stats;      /* requests served, bytes moved */
+	struct virtq_chain chain;      /* the request being served */
 	bool warned;                   /* since the last reset */
 	unsigned warnings;             /* refusals reported, ever (at most VP_MAX_WARNINGS) */
 };
@@ -159,20 +190,14 @@ void virtio_pci_host_fd_ready(struct virtio_pci *vp);
 /* I/O bus handler for BAR0. */
 void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool is_write);
 
-/* For device models (transport lock held): the enabled queue q or NULL;
- * completion interrupt; a malformed ring (the device needs a reset). */
-struct virtq *virtio_queue(struct virtio_pci *vp, unsigned q);
-void virtio_queue_interrupt(struct virtio_pci *vp, unsigned q);
-void virtio_queue_fault(struct virtio_pci *vp, unsigned q);
-/* Serves the chains the driver made available on queue qi: handle moves
- * the data and returns how many bytes it wrote for the driver. A malformed
- * ring puts the device in NEEDS_RESET; one interrupt covers the batch. One
- * pass takes at most a ring's worth (a driver refilling as fast as we serve
- * must not keep the device from its registers): the queue's `more` then
- * says so, and the I/O loop comes back to it after its other work. */
-void virtio_queue_serve(struct virtio_pci *vp, unsigned qi, struct virtq_chain *c,
-			uint32_t (*handle)(struct virtio_device *d, const struct virtq_chain *c));
-/* The device's configuration changed (bumps the generation, interrupts). */
-void virtio_config_changed(struct virtio_pci *vp);
+/* Queue q was notified: what the I/O loop runs (transport lock held;
+ * tests call it directly). A pass serves at most a ring's worth (a driver
+ * refilling as fast as we serve must not keep the device from its
+ * registers): the queue's `more` then says so, and the loop comes back. */
+void virtio_pci_notify(struct virtio_pci *vp, unsigned q);
+
+/* Input for the guest (a console's typed bytes; vp is a struct virtio_pci
+ * *): takes the transport lock. How many bytes the model took. */
+size_t virtio_pci_input(void *vp, const uint8_t *buf, size_t n);
 
 #endif

@@ -7,14 +7,17 @@
 #include <string.h>
 #include <sys/random.h>
 
-static uint32_t rng_fill(struct virtio_device *d, const struct virtq_chain *c)
+static uint32_t rng_fill(struct virtio_device *d, const struct virtio_io *io, unsigned q,
+			 const struct virtq_chain *c)
 {
-	struct dma_window *win = d->vp->win;
 	uint32_t done = 0;
+
+	(void)d;
+	(void)q;
 
 	for (unsigned i = c->nread; i < c->n; i++) {
 		const struct virtq_buf *b = &c->buf[i];
-		uint8_t *p = b->len ? dma_resolve(win, b->addr, b->len) : NULL;
+		uint8_t *p = b->len ? dma_resolve(io->win, b->addr, b->len) : NULL;
 		ssize_t n;
 
 		if (!p)
@@ -27,11 +30,6 @@ static uint32_t rng_fill(struct virtio_device *d, const struct virtq_chain *c)
 			break;
 	}
 	return done;
-}
-
-static void rng_notify(struct virtio_device *d, unsigned qi)
-{
-	virtio_queue_serve(d->vp, qi, &((struct virtio_rng *)d)->chain, rng_fill);
 }
 
 static void rng_config_read(struct virtio_device *d, unsigned off, void *data, unsigned len)
@@ -54,6 +52,7 @@ struct virtio_device *virtio_rng_create(void)
 	r->dev.queue_max = 64;
 	r->dev.config_len = 0;
 	r->dev.config_read = rng_config_read;
-	r->dev.notify = rng_notify;
+	r->dev.request = rng_fill;
+	r->dev.request_queues = 1;
 	return &r->dev;
 }

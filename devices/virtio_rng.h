@@ -5,7 +5,6 @@
 
 struct virtio_rng {
 	struct virtio_device dev;       /* first: the transport sees this */
-	struct virtq_chain chain;
 };
 
 struct virtio_device *virtio_rng_create(void);

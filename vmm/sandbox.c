@@ -127,7 +127,7 @@ static void child_serve(struct sandbox *sb, const struct sb_req *q, struct sb_re
 		break;
 	case SB_CONSOLE_INPUT:
 		if (vp->dev->type == 3)
-			r->val = virtio_console_receive(vp->dev, q->data, q->len);
+			r->val = virtio_pci_input(vp, q->data, q->len);
 		break;
 	case SB_STATS:
 		r->stats = (struct sb_stats){ vp->stats.chains, vp->stats.read, vp->stats.written,

@@ -225,12 +225,10 @@ struct virtio_host *virtio_host_init(const struct virtio_host_env *env)
 	if (cfg->rng && add_device(h, virtio_rng_create(), cfg->bounce_size) < 0)
 		goto err;
 	if (cfg->virtio_console) {
-		struct virtio_device *d = virtio_console_create(STDOUT_FILENO);
-
-		if (add_device(h, d, cfg->bounce_size) < 0)
+		if (add_device(h, virtio_console_create(STDOUT_FILENO), cfg->bounce_size) < 0)
 			goto err;
 		/* Typed input now goes to hvc0; the UART keeps early output. */
-		console_set_input(env->console, virtio_console_receive, d);
+		console_set_input(env->console, virtio_pci_input, h->vp[h->nr - 1]);
 	}
 	return h;
 err:

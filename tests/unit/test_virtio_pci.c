@@ -246,12 +246,12 @@ static void a_function_that_is_not_bus_master_does_no_dma(void **state)
 	setup_queue(16);
 	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	assert_null(virtio_queue(&vp, 0));
+	assert_null(virtio_io_queue(&(struct virtio_io){ vp.win, &vp }, 0));
 	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
 	w(VP_NOTIFY_OFF, 2, 0);                        /* the ring is not even read */
 	assert_false(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	assert_non_null(virtio_queue(&vp, 0));
+	assert_non_null(virtio_io_queue(&(struct virtio_io){ vp.win, &vp }, 0));
 }
 
 static void writing_zero_to_status_resets_the_device(void **state)
@@ -409,11 +409,14 @@ static void queues_outside_the_bounce_region_are_refused_in_strict_mode(void **s
  * stops after a ring's worth and says there is more. */
 static unsigned served;
 
-static uint32_t serve_and_refill(struct virtio_device *d, const struct virtq_chain *c)
+static uint32_t serve_and_refill(struct virtio_device *d, const struct virtio_io *io, unsigned q,
+				 const struct virtq_chain *c)
 {
 	uint16_t idx, head = c->head;
 
 	(void)d;
+	(void)io;
+	(void)q;
 	memcpy(&idx, mem + (AVAIL - GPA) + 2, 2);
 	memcpy(mem + (AVAIL - GPA) + 4 + 2 * (idx % 16), &head, 2);
 	idx++;
@@ -425,7 +428,6 @@ static uint32_t serve_and_refill(struct virtio_device *d, const struct virtq_cha
 static void one_pass_serves_at_most_a_rings_worth(void **state)
 {
 	struct virtq_desc d = { GPA + 0x3000, 16, VIRTQ_DESC_F_WRITE, 0 };
-	struct virtq_chain c;
 	uint16_t idx = 1, head = 0;
 
 	(void)state;
@@ -437,8 +439,9 @@ static void one_pass_serves_at_most_a_rings_worth(void **state)
 	memcpy(mem + (AVAIL - GPA) + 4, &head, 2);
 	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
 	served = 0;
+	dev->request = serve_and_refill;
 	pthread_mutex_lock(&vp.lock);
-	virtio_queue_serve(&vp, 0, &c, serve_and_refill);
+	virtio_pci_notify(&vp, 0);
 	pthread_mutex_unlock(&vp.lock);
 	assert_int_equal(served, 16);
 	assert_true(vp.q[0].more);
