@@ -39,7 +39,7 @@ LDFLAGS   += -fsanitize=address,undefined
 BUILD     := $(BUILD)-san
 endif
 
-SRCS      := $(wildcard vmm/*.c devices/*.c boot/*.c arch/$(ARCH)/*.c)
+SRCS      := $(wildcard lib/*.c vmm/*.c devices/*.c boot/*.c arch/$(ARCH)/*.c)
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS  := $(filter-out $(BUILD)/vmm/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -94,7 +94,7 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -I.
 FUZZ_TARGETS := virtq virtio_blk virtio_net virtio_pci pci msix bzimage arm64_image cli
-FUZZ_SRCS    := $(filter-out vmm/main.c,$(wildcard vmm/*.c devices/*.c boot/*.c arch/x86_64/*.c))
+FUZZ_SRCS    := $(filter-out vmm/main.c,$(wildcard lib/*.c vmm/*.c devices/*.c boot/*.c arch/x86_64/*.c))
 FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 

@@ -1,7 +1,7 @@
 /* virtio-blk (virtio 1.2 §5.2) on a raw image: IN, OUT, FLUSH, GET_ID. */
 #include "virtio_blk.h"
 
-#include "../vmm/log.h"
+#include "../lib/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * virtio-net header (IFF_VNET_HDR), so frames pass through unchanged. */
 #include "virtio_net.h"
 
-#include "../vmm/log.h"
+#include "../lib/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 #include "virtio_pci.h"
 
-#include "../vmm/log.h"
+#include "../lib/log.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 #!/bin/sh
-# No include circles: every module (a .c with its .h) of vmm/, devices/,
+# No include circles: every module (a .c with its .h) of lib/, vmm/, devices/,
 # boot/ and arch/ may include only modules below it. Prints the circle and
 # exits 1 if there is one.
 set -eu
 cd "$(dirname "$0")/.."
 edges=$(mktemp)
 trap 'rm -f "$edges"' EXIT
-for f in vmm/*.[ch] devices/*.[ch] boot/*.[ch] arch/*.h arch/*/*.[ch]; do
+for f in lib/*.[ch] vmm/*.[ch] devices/*.[ch] boot/*.[ch] arch/*.h arch/*/*.[ch]; do
 	[ -e "$f" ] || continue
 	from=${f%.*}
 	dir=$(dirname "$f")

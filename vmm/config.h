@@ -2,7 +2,7 @@
 #ifndef AIRLOCK_CONFIG_H
 #define AIRLOCK_CONFIG_H
 
-#include "log.h"
+#include "../lib/log.h"
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 #include "console.h"
 
-#include "log.h"
+#include "../lib/log.h"
 #include "../devices/uart.h"
 
 #include <errno.h>

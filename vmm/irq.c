@@ -1,6 +1,6 @@
 #include "irq.h"
 
-#include "log.h"
+#include "../lib/log.h"
 #include "../arch/arch.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * loader shares. */
 #include "loader.h"
 
-#include "log.h"
+#include "../lib/log.h"
 #include "util.h"
 
 #include <errno.h>

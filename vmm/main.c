@@ -1,6 +1,6 @@
 /* airlock: a minimal KVM virtual machine monitor. */
 #include "cli.h"
-#include "log.h"
+#include "../lib/log.h"
 #include "stats.h"
 #include "vm.h"
 

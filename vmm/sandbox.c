@@ -20,7 +20,7 @@
 
 #include "config.h"
 #include "jail.h"
-#include "log.h"
+#include "../lib/log.h"
 #include "util.h"
 #include "../devices/virtio_console.h"
 

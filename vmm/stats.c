@@ -1,6 +1,6 @@
 #include "stats.h"
 
-#include "log.h"
+#include "../lib/log.h"
 #include "virtio_host.h"
 #include "../devices/virtio_pci.h"
 

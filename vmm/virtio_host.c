@@ -2,7 +2,7 @@
 
 #include "config.h"
 #include "irq.h"
-#include "log.h"
+#include "../lib/log.h"
 #include "mem.h"
 #include "pciwin.h"
 #include "../devices/virtio_pci.h"

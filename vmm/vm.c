@@ -3,7 +3,7 @@
 #include "console.h"
 #include "irq.h"
 #include "virtio_host.h"
-#include "log.h"
+#include "../lib/log.h"
 #include "../arch/arch.h"
 
 #include <errno.h>

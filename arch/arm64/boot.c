@@ -7,7 +7,7 @@
 #include "../arch.h"
 #include "../../boot/arm64_image.h"
 #include "../../vmm/loader.h"
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "../../vmm/util.h"
 #include "../../vmm/vm.h"
 

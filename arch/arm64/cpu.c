@@ -3,7 +3,7 @@
 #include "arm64.h"
 
 #include "../arch.h"
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "../../vmm/vm.h"
 
 #include <errno.h>

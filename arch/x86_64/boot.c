@@ -9,7 +9,7 @@
 #include "../arch.h"
 #include "../../boot/bzimage.h"
 #include "../../vmm/loader.h"
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "../../vmm/util.h"
 #include "../../vmm/vm.h"
 

@@ -4,7 +4,7 @@
 #include "layout.h"
 
 #include "../arch.h"
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "../../vmm/vm.h"
 
 #include <errno.h>

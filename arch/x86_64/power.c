@@ -5,7 +5,7 @@
 #include "acpi.h"
 #include "layout.h"
 
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "../../vmm/vm.h"
 
 #include <string.h>

@@ -7,7 +7,7 @@
 #include "../arch.h"
 #include "../../vmm/console.h"
 #include "../../vmm/irq.h"
-#include "../../vmm/log.h"
+#include "../../lib/log.h"
 #include "../../vmm/vm.h"
 
 #include <errno.h>

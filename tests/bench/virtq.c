@@ -6,7 +6,7 @@
  * Under valgrind --tool=callgrind the instruction count per request is
  * total / REQUESTS (tests/bench/virtq.sh does that). */
 #include "devices/virtio_blk.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

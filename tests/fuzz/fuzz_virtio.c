@@ -14,7 +14,7 @@
 #include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 #include "vmm/iobus.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -20,7 +20,7 @@
 
 #include "devices/virtio_rng.h"
 #include "vmm/config.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 #include "vmm/sandbox.h"
 #include "vmm/config.h"
 

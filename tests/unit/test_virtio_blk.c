@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_blk.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define GPA 0x100000ULL
 #define HDR (GPA + 0x000)

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_net.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define GPA 0x100000ULL
 static uint8_t mem[0x4000];

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_rng.h"
-#include "vmm/log.h"
+#include "lib/log.h"
 
 #define GPA  0x100000ULL
 #define DESC (GPA + 0x0000)
