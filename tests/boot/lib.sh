@@ -196,10 +196,13 @@ L1_IDLE=${L1_IDLE:-300}
 l1_run() {
 	cpio=$1 out=$2
 	pidf=$(mktemp /tmp/airlock-l1pid.XXXXXX)
+	# Appending (O_APPEND), so that the kill lines below are not
+	# overwritten by what L1 still prints.
+	: > "$out"
 	(l1_qemu "$cpio" "$pidf" |
 		while IFS= read -r line; do
 			printf '%s %s\n' "${EPOCHREALTIME:-0}" "$line"
-		done) > "$out" &
+		done) >> "$out" &
 	runner=$!
 	last=-1 idle=0 total=0
 	while kill -0 "$runner" 2>/dev/null; do
