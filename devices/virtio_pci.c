@@ -6,35 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define CAP_COMMON 1
-#define CAP_NOTIFY 2
-#define CAP_ISR    3
-#define CAP_DEVICE 4
-#define CAP_PCI    5
 
 static uint64_t transport_features(void)
 {
-	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_INDIRECT_DESC |
-	       1ULL << VIRTIO_F_EVENT_IDX;
+	return 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_INDIRECT_DESC |
+	       1ULL << VIRTIO_RING_F_EVENT_IDX;
 }
 
-static int add_vcap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
+int virtio_pci_add_cap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
 		    unsigned extra)
 {
 	uint8_t cap[20] = { 0x09, 0, (uint8_t)(16 + extra), type, bar }, wmask[20] = { 0 };
 
 	memcpy(cap + 8, &off, 4);
 	memcpy(cap + 12, &len, 4);
-	if (type == CAP_NOTIFY) {
+	if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
 		uint32_t mult = VP_NOTIFY_MULT;
 
 		memcpy(cap + 16, &mult, 4);
 	}
-	if (type == CAP_PCI) {
+	if (type == VIRTIO_PCI_CAP_PCI_CFG) {
 		wmask[4] = 0xff;                        /* bar */
 		memset(wmask + 8, 0xff, 12);            /* offset, length, data */
 	}
@@ -76,8 +70,8 @@ static void raise(struct virtio_pci *vp, uint8_t isr_bit, uint16_t vector)
 static struct virtq *queue(struct virtio_pci *vp, unsigned q)
 {
 	/* No DMA at all unless the driver made the function a bus master. */
-	if (q >= vp->dev->nqueues || !vp->q[q].enable || !(vp->status & VIRTIO_STATUS_DRIVER_OK) ||
-	    (vp->status & VIRTIO_STATUS_NEEDS_RESET) ||
+	if (q >= vp->dev->nqueues || !vp->q[q].enable || !(vp->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET) ||
 	    !(vp->pci.cfg[PCI_COMMAND] & PCI_COMMAND_MASTER))
 		return NULL;
 	return &vp->q[q].vq;
@@ -100,8 +94,8 @@ static void queue_fault(struct virtio_pci *vp, unsigned q)
 			++vp->warnings == VP_MAX_WARNINGS ? " (further refusals are only counted)" : "");
 		vp->warned = true;
 	}
-	if (!(vp->status & VIRTIO_STATUS_NEEDS_RESET)) {
-		vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+	if (!(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 		raise(vp, 2, vp->msix_config);
 	}
 }
@@ -109,7 +103,7 @@ static void queue_fault(struct virtio_pci *vp, unsigned q)
 static void config_changed(struct virtio_pci *vp)
 {
 	vp->config_gen++;
-	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+	if (vp->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		raise(vp, 2, vp->msix_config);
 }
 
@@ -174,7 +168,7 @@ size_t virtio_pci_input(void *opaque, const uint8_t *buf, size_t n)
 	size_t took = 0;
 
 	pthread_mutex_lock(&vp->lock);
-	if (vp->dev->input && (vp->status & VIRTIO_STATUS_DRIVER_OK))
+	if (vp->dev->input && (vp->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		took = vp->dev->input(vp->dev, &io, buf, n);
 	pthread_mutex_unlock(&vp->lock);
 	return took;
@@ -182,20 +176,10 @@ size_t virtio_pci_input(void *opaque, const uint8_t *buf, size_t n)
 
 /* --- common configuration ------------------------------------------------ */
 
-/* Strict mode: the window is the bounce region, and only while the driver
- * has accepted VIRTIO_F_SWIOTLB and BAR2 decodes. Anything in flight when
- * the BAR moves or stops decoding resolves against the new window or fails;
- * nothing is ever resolved against a stale range. */
 static void update_window(struct virtio_pci *vp)
 {
-	if (!vp->bounce_size)
-		return;
-	dma_window_clear(&vp->own_win);
-	if (vp->bounce_mapped && (vp->status & VIRTIO_STATUS_FEATURES_OK) &&
-	    (vp->driver_features & (1ULL << VIRTIO_F_SWIOTLB)))
-		dma_window_add(&vp->own_win, vp->bounce_addr, vp->bounce_size, vp->bounce);
+	isolation_update(&vp->iso, vp->status & VIRTIO_CONFIG_S_FEATURES_OK, vp->driver_features);
 }
-
 
 static void reset(struct virtio_pci *vp)
 {
@@ -230,33 +214,31 @@ static void write_status(struct virtio_pci *vp, uint8_t v)
 	}
 	/* FEATURES_OK sticks only for a subset of what we offered that
 	 * includes VERSION_1: we are a modern-only device. */
-	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
+	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(vp->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		if ((vp->driver_features & ~vp->offered) ||
 		    !(vp->driver_features & (1ULL << VIRTIO_F_VERSION_1)))
-			v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-		/* Strict isolation: a driver that will not keep its DMA in the
-		 * bounce region gets no device (the proposal's MAY fail). */
-		if (vp->bounce_size && !(vp->driver_features & (1ULL << VIRTIO_F_SWIOTLB))) {
-			v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-			if (!vp->declined_warned) {
-				pr_warn("%s (00:%02x.0)%s%s: driver declined VIRTIO_F_SWIOTLB: load the airlock "
-					"guest driver, or run with --isolation off", vp->dev->name, vp->slot,
-					vp->dev->what[0] ? ", " : "", vp->dev->what);
-				vp->declined_warned = true;
-			}
+			v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
+		const char *no = isolation_refusal(&vp->iso, vp->driver_features);
+
+		if (no) {
+			v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
+			if (!vp->declined_warned)
+				pr_warn("%s (00:%02x.0)%s%s: %s", vp->dev->name, vp->slot,
+					vp->dev->what[0] ? ", " : "", vp->dev->what, no);
+			vp->declined_warned = true;
 		}
 	}
-	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(vp->status & VIRTIO_STATUS_FEATURES_OK) &&
-	    !(v & VIRTIO_STATUS_FEATURES_OK))
-		v &= (uint8_t)~VIRTIO_STATUS_DRIVER_OK;
-	vp->status = (uint8_t)(v | (vp->status & VIRTIO_STATUS_NEEDS_RESET));
+	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(vp->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(v & VIRTIO_CONFIG_S_FEATURES_OK))
+		v &= (uint8_t)~VIRTIO_CONFIG_S_DRIVER_OK;
+	vp->status = (uint8_t)(v | (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET));
 	update_window(vp);
 }
 
 static void enable_queue(struct virtio_pci *vp, struct vp_queue *q, unsigned idx)
 {
-	bool ind = vp->driver_features & (1ULL << VIRTIO_F_INDIRECT_DESC);
-	bool evt = vp->driver_features & (1ULL << VIRTIO_F_EVENT_IDX);
+	bool ind = vp->driver_features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+	bool evt = vp->driver_features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
 
 	if (q->size > vp->dev->queue_max ||
 	    virtq_init(&q->vq, vp->win, q->size, q->desc, q->avail, q->used, ind, evt) < 0) {
@@ -273,25 +255,25 @@ static uint32_t common_read(struct virtio_pci *vp, unsigned off)
 	struct vp_queue *q = vp->queue_select < vp->dev->nqueues ? &vp->q[vp->queue_select] : NULL;
 
 	switch (off) {
-	case 0x00: return vp->dfselect;
-	case 0x04: return vp->dfselect < 2 ? (uint32_t)(vp->offered >> (32 * vp->dfselect)) : 0;
-	case 0x08: return vp->gfselect;
-	case 0x0c: return vp->gfselect < 2 ? (uint32_t)(vp->driver_features >> (32 * vp->gfselect)) : 0;
-	case 0x10: return vp->msix_config;
-	case 0x12: return vp->dev->nqueues;
-	case 0x14: return vp->status;
-	case 0x15: return vp->config_gen;
-	case 0x16: return vp->queue_select;
-	case 0x18: return q ? q->size : 0;
-	case 0x1a: return q ? q->msix_vector : MSIX_NO_VECTOR;
-	case 0x1c: return q ? q->enable : 0;
-	case 0x1e: return q ? vp->queue_select : 0;
-	case 0x20: return q ? (uint32_t)q->desc : 0;
-	case 0x24: return q ? (uint32_t)(q->desc >> 32) : 0;
-	case 0x28: return q ? (uint32_t)q->avail : 0;
-	case 0x2c: return q ? (uint32_t)(q->avail >> 32) : 0;
-	case 0x30: return q ? (uint32_t)q->used : 0;
-	case 0x34: return q ? (uint32_t)(q->used >> 32) : 0;
+	case VIRTIO_PCI_COMMON_DFSELECT: return vp->dfselect;
+	case VIRTIO_PCI_COMMON_DF: return vp->dfselect < 2 ? (uint32_t)(vp->offered >> (32 * vp->dfselect)) : 0;
+	case VIRTIO_PCI_COMMON_GFSELECT: return vp->gfselect;
+	case VIRTIO_PCI_COMMON_GF: return vp->gfselect < 2 ? (uint32_t)(vp->driver_features >> (32 * vp->gfselect)) : 0;
+	case VIRTIO_PCI_COMMON_MSIX: return vp->msix_config;
+	case VIRTIO_PCI_COMMON_NUMQ: return vp->dev->nqueues;
+	case VIRTIO_PCI_COMMON_STATUS: return vp->status;
+	case VIRTIO_PCI_COMMON_CFGGENERATION: return vp->config_gen;
+	case VIRTIO_PCI_COMMON_Q_SELECT: return vp->queue_select;
+	case VIRTIO_PCI_COMMON_Q_SIZE: return q ? q->size : 0;
+	case VIRTIO_PCI_COMMON_Q_MSIX: return q ? q->msix_vector : MSIX_NO_VECTOR;
+	case VIRTIO_PCI_COMMON_Q_ENABLE: return q ? q->enable : 0;
+	case VIRTIO_PCI_COMMON_Q_NOFF: return q ? vp->queue_select : 0;
+	case VIRTIO_PCI_COMMON_Q_DESCLO: return q ? (uint32_t)q->desc : 0;
+	case VIRTIO_PCI_COMMON_Q_DESCHI: return q ? (uint32_t)(q->desc >> 32) : 0;
+	case VIRTIO_PCI_COMMON_Q_AVAILLO: return q ? (uint32_t)q->avail : 0;
+	case VIRTIO_PCI_COMMON_Q_AVAILHI: return q ? (uint32_t)(q->avail >> 32) : 0;
+	case VIRTIO_PCI_COMMON_Q_USEDLO: return q ? (uint32_t)q->used : 0;
+	case VIRTIO_PCI_COMMON_Q_USEDHI: return q ? (uint32_t)(q->used >> 32) : 0;
 	}
 	return 0;
 }
@@ -308,33 +290,33 @@ static void common_write(struct virtio_pci *vp, unsigned off, uint32_t v)
 	bool qcfg = q && !q->enable;
 
 	switch (off) {
-	case 0x00: vp->dfselect = v; break;
-	case 0x08: vp->gfselect = v; break;
-	case 0x0c:
+	case VIRTIO_PCI_COMMON_DFSELECT: vp->dfselect = v; break;
+	case VIRTIO_PCI_COMMON_GFSELECT: vp->gfselect = v; break;
+	case VIRTIO_PCI_COMMON_GF:
 		/* Features can change only before FEATURES_OK. */
-		if (vp->gfselect < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK))
+		if (vp->gfselect < 2 && !(vp->status & VIRTIO_CONFIG_S_FEATURES_OK))
 			set_half(&vp->driver_features, vp->gfselect, v);
 		break;
-	case 0x10:
+	case VIRTIO_PCI_COMMON_MSIX:
 		vp->msix_config = (uint16_t)v < vp->msix.nvec ? (uint16_t)v : MSIX_NO_VECTOR;
 		break;
-	case 0x14: write_status(vp, (uint8_t)v); break;
-	case 0x16: vp->queue_select = (uint16_t)v; break;
-	case 0x18: if (qcfg) q->size = (uint16_t)v; break;
-	case 0x1a:
+	case VIRTIO_PCI_COMMON_STATUS: write_status(vp, (uint8_t)v); break;
+	case VIRTIO_PCI_COMMON_Q_SELECT: vp->queue_select = (uint16_t)v; break;
+	case VIRTIO_PCI_COMMON_Q_SIZE: if (qcfg) q->size = (uint16_t)v; break;
+	case VIRTIO_PCI_COMMON_Q_MSIX:
 		if (q)
 			q->msix_vector = (uint16_t)v < vp->msix.nvec ? (uint16_t)v : MSIX_NO_VECTOR;
 		break;
-	case 0x1c:
+	case VIRTIO_PCI_COMMON_Q_ENABLE:
 		if (qcfg && v == 1)
 			enable_queue(vp, q, vp->queue_select);
 		break;
-	case 0x20: if (qcfg) set_half(&q->desc, 0, v); break;
-	case 0x24: if (qcfg) set_half(&q->desc, 1, v); break;
-	case 0x28: if (qcfg) set_half(&q->avail, 0, v); break;
-	case 0x2c: if (qcfg) set_half(&q->avail, 1, v); break;
-	case 0x30: if (qcfg) set_half(&q->used, 0, v); break;
-	case 0x34: if (qcfg) set_half(&q->used, 1, v); break;
+	case VIRTIO_PCI_COMMON_Q_DESCLO: if (qcfg) set_half(&q->desc, 0, v); break;
+	case VIRTIO_PCI_COMMON_Q_DESCHI: if (qcfg) set_half(&q->desc, 1, v); break;
+	case VIRTIO_PCI_COMMON_Q_AVAILLO: if (qcfg) set_half(&q->avail, 0, v); break;
+	case VIRTIO_PCI_COMMON_Q_AVAILHI: if (qcfg) set_half(&q->avail, 1, v); break;
+	case VIRTIO_PCI_COMMON_Q_USEDLO: if (qcfg) set_half(&q->used, 0, v); break;
+	case VIRTIO_PCI_COMMON_Q_USEDHI: if (qcfg) set_half(&q->used, 1, v); break;
 	}
 }
 
@@ -398,7 +380,7 @@ void virtio_pci_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, 
 		return;
 	}
 	pthread_mutex_lock(&vp->lock);
-	if (off < VP_COMMON_OFF + 0x38) {
+	if (off < VP_COMMON_OFF + VP_COMMON_LEN) {
 		common_io(vp, (unsigned)off, data, len, is_write);
 	} else if (off == VP_ISR_OFF && !is_write) {
 		/* Reading ISR acknowledges and lowers INTx. */
@@ -425,11 +407,10 @@ static void bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)
 {
 	struct virtio_pci *vp = d->opaque;
 
-	if (bar == VP_BOUNCE_BAR && vp->bounce_size) {
+	if (bar == VP_BOUNCE_BAR && isolation_strict(&vp->iso)) {
 		vp->ops->map_bounce(vp->host, vp, addr, mapped);
-		vp->bounce_addr = addr;
-		vp->bounce_mapped = mapped;
 		pthread_mutex_lock(&vp->lock);
+		isolation_bounce_moved(&vp->iso, addr, mapped);
 		update_window(vp);
 		pthread_mutex_unlock(&vp->lock);
 		return;
@@ -480,7 +461,7 @@ void virtio_pci_host_fd_ready(struct virtio_pci *vp)
 	struct virtio_io io = { vp->win, vp };
 
 	pthread_mutex_lock(&vp->lock);
-	if (vp->status & VIRTIO_STATUS_DRIVER_OK)
+	if (vp->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		vp->dev->fd_ready(vp->dev, &io);
 	pthread_mutex_unlock(&vp->lock);
 }
@@ -562,7 +543,7 @@ static void *io_thread(void *arg)
 }
 
 int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *ram_win,
-		    uint64_t bounce_size, const struct virtio_host_ops *ops, void *host)
+		    const struct bounce_region *bounce, const struct virtio_host_ops *ops, void *host)
 {
 	unsigned nvec = dev->nqueues + 1;
 	int pcicfg = 0;
@@ -572,30 +553,15 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	vp->dev = dev;
 	vp->ops = ops;
 	vp->host = host;
-	vp->win = &vp->own_win;
-	vp->stop_fd = vp->epoll_fd = vp->bounce_fd = -1;
-	dma_window_init(&vp->own_win);
-	/* Isolation off: guest RAM, in a window of the device's own so that
-	 * its denials are counted apart from the other devices'. */
-	for (unsigned i = 0; !bounce_size && i < ram_win->nr; i++)
-		dma_window_add(&vp->own_win, ram_win->r[i].gpa, ram_win->r[i].len, ram_win->r[i].host);
-	if (bounce_size) {
-		if (bounce_size & (bounce_size - 1) || bounce_size < 4096 || bounce_size > (1ULL << 30)) {
-			pr_err("%s: bounce region of %llu bytes: use a power of two from 4K to 1G",
-			       dev->name, (unsigned long long)bounce_size);
-			return -1;
-		}
-		vp->bounce_fd = memfd_create("airlock-bounce", MFD_CLOEXEC);
-		if (vp->bounce_fd < 0 || ftruncate(vp->bounce_fd, (off_t)bounce_size) < 0 ||
-		    (vp->bounce = mmap(NULL, bounce_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				       vp->bounce_fd, 0)) == MAP_FAILED) {
-			vp->bounce = NULL;
-			pr_err("%s: cannot allocate its bounce region: %s", dev->name, strerror(errno));
-			return -1;
-		}
-		vp->bounce_size = bounce_size;
-		dev->dma_limit = bounce_size;
+	vp->win = &vp->iso.win;
+	vp->stop_fd = vp->epoll_fd = -1;
+	if (isolation_init(&vp->iso, ram_win, bounce) < 0) {
+		pr_err("%s: bounce region of %llu bytes: use a power of two from 4K to 1G", dev->name,
+		       (unsigned long long)bounce->size);
+		return -1;
 	}
+	/* Strict: requests sized so that several fit in the region at once. */
+	dev->dma_limit = vp->iso.bounce.size;
 	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)
 		vp->vec_gsi[i] = vp->vec_fd[i] = -1;
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
@@ -604,9 +570,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 		pr_err("%s: %u queues is not supported", dev->name, dev->nqueues);
 		return -1;
 	}
-	vp->offered = transport_features() | dev->features;
-	if (bounce_size)
-		vp->offered |= 1ULL << VIRTIO_F_SWIOTLB | 1ULL << VIRTIO_F_ACCESS_PLATFORM;
+	vp->offered = transport_features() | dev->features | isolation_features(&vp->iso);
 
 	pci_dev_init(&vp->pci, 0x1af4, (uint16_t)(0x1040 + dev->type), dev->pci_class | 0x01,
 		     0x1af4, 0x0040);
@@ -617,14 +581,15 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	vp->pci.cap_read = cap_read;
 	vp->pci.cfg[PCI_INTERRUPT_PIN] = 1;
 	if (pci_dev_add_bar(&vp->pci, 0, VP_BAR_SIZE, true, false) < 0 ||
-	    add_vcap(vp, CAP_COMMON, 0, VP_COMMON_OFF, 0x38, 0) < 0 ||
-	    add_vcap(vp, CAP_NOTIFY, 0, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
-	    add_vcap(vp, CAP_ISR, 0, VP_ISR_OFF, 4, 0) < 0 ||
-	    add_vcap(vp, CAP_DEVICE, 0, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
-	    (pcicfg = add_vcap(vp, CAP_PCI, 0, 0, 0, 4)) < 0 ||
-	    (bounce_size && (pci_dev_add_bar(&vp->pci, VP_BOUNCE_BAR, bounce_size, true, true) < 0 ||
-			     add_vcap(vp, VIRTIO_PCI_CAP_SWIOTLB, VP_BOUNCE_BAR, 0,
-				      (uint32_t)bounce_size, 0) < 0)) ||
+	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_COMMON_CFG, 0, VP_COMMON_OFF, VP_COMMON_LEN, 0) < 0 ||
+	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG, 0, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
+	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, 0, VP_ISR_OFF, 4, 0) < 0 ||
+	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, 0, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
+	    (pcicfg = virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, 4)) < 0 ||
+	    (isolation_strict(&vp->iso) &&
+	     (pci_dev_add_bar(&vp->pci, VP_BOUNCE_BAR, vp->iso.bounce.size, true, true) < 0 ||
+	      virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_SWIOTLB, VP_BOUNCE_BAR, 0,
+				 (uint32_t)vp->iso.bounce.size, 0) < 0)) ||
 	    msix_init(&vp->msix, &vp->pci, nvec, 0, VP_MSIX_OFF, VP_PBA_OFF) < 0) {
 		pr_err("%s: cannot lay out the PCI function", dev->name);
 		return -1;
@@ -681,11 +646,7 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 		close(vp->epoll_fd);
 	if (vp->stop_fd >= 0)
 		close(vp->stop_fd);
-	if (vp->bounce)
-		munmap(vp->bounce, vp->bounce_size);
-	if (vp->bounce_fd >= 0)
-		close(vp->bounce_fd);
-	dma_window_destroy(&vp->own_win);
+	isolation_destroy(&vp->iso);
 	msix_destroy(&vp->msix);
 	pthread_mutex_destroy(&vp->lock);
 }

@@ -10,40 +10,17 @@
 #define AIRLOCK_VIRTIO_PCI_H
 
 #include "dma.h"
+#include "isolation.h"
 #include "msix.h"
 #include "pci.h"
+#include "virtio_regs.h"
 #include "virtq.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIRTIO_F_INDIRECT_DESC  28
-#define VIRTIO_F_EVENT_IDX      29
-#define VIRTIO_F_SWIOTLB        27    /* proposal: DMA only inside the bounce region */
-#define VIRTIO_F_VERSION_1      32
-#define VIRTIO_F_ACCESS_PLATFORM 33
-
-#define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER      2
-#define VIRTIO_STATUS_DRIVER_OK   4
-#define VIRTIO_STATUS_FEATURES_OK 8
-#define VIRTIO_STATUS_NEEDS_RESET 0x40
-#define VIRTIO_STATUS_FAILED      0x80
-
 #define VIRTIO_MAX_QUEUES 8
-
-/* BAR0 layout. */
-#define VP_COMMON_OFF  0x0000
-#define VP_ISR_OFF     0x1000
-#define VP_DEVICE_OFF  0x2000
-#define VP_NOTIFY_OFF  0x3000
-#define VP_NOTIFY_MULT 4
-#define VP_MSIX_OFF    0x4000
-#define VP_PBA_OFF     0x5000
-#define VP_BAR_SIZE    0x8000
-#define VP_BOUNCE_BAR  2              /* 64-bit prefetchable: the bounce region */
-#define VIRTIO_PCI_CAP_SWIOTLB 10
 #define VP_MAX_WARNINGS 8              /* a reset loop must not flood stderr */
 
 struct virtio_pci;
@@ -136,15 +113,10 @@ struct virtio_pci {
 	struct virtio_device *dev;
 	const struct virtio_host_ops *ops;
 	void *host;
-	struct dma_window *win;        /* what device code may reach */
-	struct dma_window own_win;     /* strict: the bounce region alone */
+	struct dma_window *win;        /* what device code may reach: iso.win */
+	struct isolation iso;          /* the isolation policy's state */
 	unsigned slot, intx_gsi;
-	/* Strict isolation (bounce_size != 0): BAR2 is the bounce region. */
-	uint64_t bounce_size;
-	uint8_t *bounce;               /* host mapping of its memfd */
-	int bounce_fd;
-	uint64_t bounce_addr;
-	bool bounce_mapped, declined_warned;
+	bool declined_warned;          /* the isolation policy refused (said once) */
 	bool bar_warned;               /* the host refused a BAR placement (said once) */
 	unsigned pcicfg_cap;           /* offset of the PCI-config access cap */
 
@@ -168,12 +140,12 @@ struct virtio_pci {
 	unsigned warnings;             /* refusals reported, ever (at most VP_MAX_WARNINGS) */
 };
 
-/* Builds the PCI function for dev. With bounce_size 0 (isolation off) the
- * device reaches ram_win; otherwise it gets a bounce region of that many
- * bytes (a power of two) and reaches nothing else, and only once the driver
- * accepted VIRTIO_F_SWIOTLB. 0 or -1 after one error line. */
+/* Builds the PCI function for dev. Without a bounce region (NULL or size
+ * 0: isolation off) the device reaches ram_win; with one (the host's memory,
+ * which it keeps and frees) it reaches that region alone, and only once the
+ * driver accepted VIRTIO_F_SWIOTLB. 0 or -1 after one error line. */
 int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma_window *ram_win,
-		    uint64_t bounce_size, const struct virtio_host_ops *ops, void *host);
+		    const struct bounce_region *bounce, const struct virtio_host_ops *ops, void *host);
 /* Starts the I/O thread. */
 int virtio_pci_start(struct virtio_pci *vp);
 /* The I/O loop itself, for a thread or a device process: queue notifies,
@@ -189,6 +161,11 @@ void virtio_pci_host_fd_ready(struct virtio_pci *vp);
 
 /* I/O bus handler for BAR0. */
 void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+
+/* For the transport's own files: a virtio vendor capability (cfg_type,
+ * BAR, offset, length; extra bytes after the 16). Its offset, or -1. */
+int virtio_pci_add_cap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
+		       unsigned extra);
 
 /* Queue q was notified: what the I/O loop runs (transport lock held;
  * tests call it directly). A pass serves at most a ring's worth (a driver

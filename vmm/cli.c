@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "../devices/isolation.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,7 +95,7 @@ static int parse_bounce(const char *s, size_t len, uint64_t *out)
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (parse_size(buf, out) < 0 || *out < 4096 || *out > (1ULL << 30) || (*out & (*out - 1)))
+	if (parse_size(buf, out) < 0 || !bounce_size_valid(*out))
 		return -1;
 	return 0;
 }

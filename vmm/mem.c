@@ -65,6 +65,36 @@ void guest_mem_destroy(struct guest_mem *mem)
 	mem->fd = -1;
 }
 
+int bounce_region_create(struct bounce_region *b, uint64_t size)
+{
+	*b = (struct bounce_region){ .fd = -1 };
+	if (!bounce_size_valid(size))
+		return -EINVAL;
+	b->fd = memfd_create("airlock-bounce", MFD_CLOEXEC);
+	if (b->fd < 0)
+		return -errno;
+	if (ftruncate(b->fd, (off_t)size) < 0 ||
+	    (b->host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0)) == MAP_FAILED) {
+		int e = -errno;
+
+		b->host = NULL;
+		close(b->fd);
+		b->fd = -1;
+		return e;
+	}
+	b->size = size;
+	return 0;
+}
+
+void bounce_region_destroy(struct bounce_region *b)
+{
+	if (b->host)
+		munmap(b->host, b->size);
+	if (b->fd >= 0)
+		close(b->fd);
+	*b = (struct bounce_region){ .fd = -1 };
+}
+
 void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {
 	const struct mem_region *r = find_region(&mem->layout, gpa, len);

@@ -1,8 +1,11 @@
-/* Guest RAM: one memfd, mapped into the VMM, split into guest-physical
- * regions by the architecture's memory map. Only the VMM core and the boot
+/* Host memory the VMM maps for the guest. Guest RAM: one memfd, split into
+ * guest-physical regions by the architecture's memory map; and each device's
+ * bounce region. Only the VMM core and the boot
  * loaders hold this object; device code never sees it (devices/dma.h). */
 #ifndef AIRLOCK_MEM_H
 #define AIRLOCK_MEM_H
+
+#include "../devices/isolation.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +33,12 @@ struct guest_mem {
 /* Creates the memfd and maps it. Returns 0 or -errno. */
 int guest_mem_create(struct guest_mem *mem, const struct mem_layout *layout);
 void guest_mem_destroy(struct guest_mem *mem);
+
+/* A device's bounce region: a memfd of size bytes (bounce_size_valid),
+ * mapped here; the device process keeps the mapping of its own. 0 or
+ * -errno. */
+int bounce_region_create(struct bounce_region *b, uint64_t size);
+void bounce_region_destroy(struct bounce_region *b);
 
 /* Host pointer for [gpa, gpa+len) if that range lies wholly inside one RAM
  * region, with overflow checks; NULL otherwise. len 0 is refused. */

@@ -175,8 +175,8 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 		if (host->drop[i].addr)
 			munmap(host->drop[i].addr, host->drop[i].len);
 	for (unsigned i = 0; i < nall; i++)
-		if (all[i] != vp && all[i]->bounce)
-			munmap(all[i]->bounce, all[i]->bounce_size);
+		if (all[i] != vp && all[i]->iso.bounce.host)
+			munmap(all[i]->iso.bounce.host, all[i]->iso.bounce.size);
 
 	/* Only our own fds. */
 	keep[n++] = STDERR_FILENO;
@@ -190,8 +190,8 @@ static void child_main(struct sandbox *sb, struct virtio_pci *const *all, unsign
 		keep[n++] = vp->dev->own_fds[i];
 	if (jail_keep_fds(keep, n) < 0)
 		child_fail(sb, "closing inherited fds");
-	if (vp->bounce_fd >= 0)
-		vp->bounce_fd = -1;     /* closed above; the mapping stays */
+	if (vp->iso.bounce.fd >= 0)
+		vp->iso.bounce.fd = -1;     /* closed above; the mapping stays */
 
 	vp->ops = &child_ops;
 	vp->host = sb;
@@ -256,7 +256,7 @@ static void shadow_bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool m
 
 	if (bar == 0)
 		sb->ops->map_bar(sb->vp->host, sb->vp, addr, mapped);
-	else if (bar == VP_BOUNCE_BAR && sb->vp->bounce_size)
+	else if (bar == VP_BOUNCE_BAR && sb->vp->iso.bounce.size)
 		sb->ops->map_bounce(sb->vp->host, sb->vp, addr, mapped);
 }
 

@@ -36,7 +36,7 @@ void stats_log(const struct run_summary *s)
 				(unsigned long long)vp->stats.chains, (unsigned long long)vp->faults,
 				(unsigned long long)denied, (unsigned long long)vp->stats.read,
 				(unsigned long long)vp->stats.written,
-				vp->bounce_size ? "through its bounce region" : "in guest RAM");
+				vp->iso.bounce.size ? "through its bounce region" : "in guest RAM");
 	}
 	if (!bad && log_level < LOG_INFO)
 		return;
@@ -66,7 +66,7 @@ int stats_write_json(const struct run_summary *s, FILE *f)
 			"\"dma_denials\": %llu}",
 			vp->slot, (unsigned long long)vp->stats.chains,
 			(unsigned long long)vp->stats.read, (unsigned long long)vp->stats.written,
-			(unsigned long long)vp->bounce_size, (unsigned long long)vp->faults,
+			(unsigned long long)vp->iso.bounce.size, (unsigned long long)vp->faults,
 			(unsigned long long)dma_denied(vp->win));
 	}
 	fprintf(f, "\n  ],\n  \"vcpus\": [");

@@ -31,6 +31,7 @@ struct virtio_host {
 	struct virtio_pci *vp[MAX_VIRTIO];
 	struct virtio_device *dev[MAX_VIRTIO];
 	struct sandbox *sb[MAX_VIRTIO];   /* its device process, or NULL */
+	struct bounce_region bounce[MAX_VIRTIO];  /* strict: its region */
 };
 
 static int ioeventfd(int vm_fd, uint64_t addr, int fd, bool assign)
@@ -106,12 +107,12 @@ static int map_bounce(void *host, struct virtio_pci *vp, uint64_t addr, bool map
 	struct virtio_host *h = host;
 	struct kvm_userspace_memory_region slot = { 0 };
 
-	if (mapped && !placement_ok(h, vp, addr, vp->bounce_size, "the bounce region"))
+	if (mapped && !placement_ok(h, vp, addr, vp->iso.bounce.size, "the bounce region"))
 		return -1;
 	slot.slot = BOUNCE_SLOT_BASE + index_of(h, vp);
 	slot.guest_phys_addr = addr;
-	slot.memory_size = mapped ? vp->bounce_size : 0;   /* 0 deletes the slot */
-	slot.userspace_addr = (uint64_t)(uintptr_t)vp->bounce;
+	slot.memory_size = mapped ? vp->iso.bounce.size : 0;   /* 0 deletes the slot */
+	slot.userspace_addr = (uint64_t)(uintptr_t)vp->iso.bounce.host;
 	if (ioctl(h->env.vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
 		pr_warn("%s: bounce region at %#llx: KVM_SET_USER_MEMORY_REGION: %s", vp->dev->name,
 			(unsigned long long)addr, strerror(errno));
@@ -144,7 +145,9 @@ static const struct virtio_host_ops ops = {
 
 static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t bounce)
 {
+	struct bounce_region *b;
 	struct virtio_pci *vp;
+	int err;
 	uint64_t bar;
 	int slot;
 
@@ -155,10 +158,20 @@ static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t
 		return -1;
 	}
 	vp = calloc(1, sizeof(*vp));
+	b = &h->bounce[h->nr];
 	h->dev[h->nr] = dev;
 	h->vp[h->nr] = vp;
 	h->nr++;
-	if (!vp || virtio_pci_init(vp, dev, &h->ram, h->env.cfg->strict ? bounce : 0, &ops, h) < 0)
+	if (!vp) {
+		pr_err("out of memory");
+		return -1;
+	}
+	if (h->env.cfg->strict && (err = bounce_region_create(b, bounce)) < 0) {
+		pr_err("%s: cannot allocate its %llu MiB bounce region: %s", dev->name,
+		       (unsigned long long)(bounce >> 20), strerror(-err));
+		return -1;
+	}
+	if (virtio_pci_init(vp, dev, &h->ram, b, &ops, h) < 0)
 		return -1;
 	/* Test hook: a host that would have the guest's DMA bypass the bounce
 	 * region (the airlock guest driver must refuse such a device). */
@@ -171,14 +184,14 @@ static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t
 		return -1;
 	}
 	vp->slot = (unsigned)slot;
-	if (vp->bounce_size) {
+	if (vp->iso.bounce.size) {
 		/* The bounce region goes in the 64-bit prefetchable window, out of
 		 * the guest's RAM map; the guest maps it write-back. */
-		uint64_t at = pci_windows_alloc(h->env.win, vp->bounce_size, true);
+		uint64_t at = pci_windows_alloc(h->env.win, vp->iso.bounce.size, true);
 
 		if (!at) {
 			pr_err("%s: no room for a %llu MiB bounce region in the PCI window", dev->name,
-			       (unsigned long long)(vp->bounce_size >> 20));
+			       (unsigned long long)(vp->iso.bounce.size >> 20));
 			return -1;
 		}
 		pci_cfg_write(&vp->pci, PCI_BAR0 + 4 * VP_BOUNCE_BAR, 4, (uint32_t)at);
@@ -203,6 +216,8 @@ struct virtio_host *virtio_host_init(const struct virtio_host_env *env)
 		return NULL;
 	}
 	h->env = *env;
+	for (unsigned i = 0; i < MAX_VIRTIO; i++)
+		h->bounce[i].fd = -1;
 	dma_window_init(&h->ram);
 	for (unsigned i = 0; i < env->mem->layout.nr; i++) {
 		const struct mem_region *r = &env->mem->layout.r[i];
@@ -283,6 +298,7 @@ void virtio_host_destroy(struct virtio_host *h)
 		if (h->vp[i] && h->vp[i]->dev)
 			virtio_pci_destroy(h->vp[i]);
 		free(h->vp[i]);
+		bounce_region_destroy(&h->bounce[i]);
 		if (h->dev[i] && h->dev[i]->destroy)
 			h->dev[i]->destroy(h->dev[i]);
 		free(h->dev[i]);

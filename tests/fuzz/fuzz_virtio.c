@@ -14,6 +14,7 @@
 #include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 #include "vmm/iobus.h"
+#include "vmm/mem.h"
 #include "lib/log.h"
 
 #include <stdint.h>
@@ -73,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dma_window win;
 	struct virtio_pci vp;
 	struct iobus bus;
+	struct bounce_region bounce = { .fd = -1 };
 	uint8_t mode = 0, op;
 	int sv[2] = { -1, -1 };
 
@@ -92,7 +94,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
 	if (!dev)
 		abort();
-	if (virtio_pci_init(&vp, dev, &win, mode & 1 ? 16384 : 0, &ops, NULL) < 0)
+	if ((mode & 1) && bounce_region_create(&bounce, 16384) < 0)
+		abort();
+	if (virtio_pci_init(&vp, dev, &win, &bounce, &ops, NULL) < 0)
 		abort();
 	iobus_init(&bus);
 	if (iobus_register(&bus, IO_MMIO, BAR0, VP_BAR_SIZE, virtio_pci_bar_io, &vp, "bar0") < 0)
@@ -123,9 +127,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (op % 8 == 2) {
 				off %= RAM_SIZE;
 				memcpy(ram + off, buf, n < RAM_SIZE - off ? n : RAM_SIZE - off);
-			} else if (vp.bounce) {
-				off %= vp.bounce_size;
-				memcpy(vp.bounce + off, buf, n < vp.bounce_size - off ? n : vp.bounce_size - off);
+			} else if (vp.iso.bounce.host) {
+				off %= vp.iso.bounce.size;
+				memcpy(vp.iso.bounce.host + off, buf, n < vp.iso.bounce.size - off ? n : vp.iso.bounce.size - off);
 			}
 			break;
 		case 3:
@@ -165,6 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	iobus_destroy(&bus);
 	virtio_pci_destroy(&vp);
+	bounce_region_destroy(&bounce);
 	if (dev->destroy)
 		dev->destroy(dev);
 	free(dev);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_rng.h"
+#include "vmm/mem.h"
 #include "lib/log.h"
 
 #define GPA  0x100000ULL
@@ -21,6 +22,7 @@ static uint8_t mem[0x4000];
 static struct dma_window win;
 static struct virtio_pci vp;
 static struct virtio_device *dev;
+static struct bounce_region bounce;
 static int intx_level, maps;
 
 static int map_bar(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; maps += m ? 1 : -1; return 0; }
@@ -44,7 +46,10 @@ static int make_device(uint64_t bounce_size)
 	dev = virtio_rng_create();
 	intx_level = 0;
 	bounce_maps = 0;
-	assert_int_equal(virtio_pci_init(&vp, dev, &win, bounce_size, &ops, NULL), 0);
+	bounce = (struct bounce_region){ .fd = -1 };
+	if (bounce_size)
+		assert_int_equal(bounce_region_create(&bounce, bounce_size), 0);
+	assert_int_equal(virtio_pci_init(&vp, dev, &win, &bounce, &ops, NULL), 0);
 	return 0;
 }
 
@@ -58,6 +63,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	virtio_pci_destroy(&vp);
+	bounce_region_destroy(&bounce);
 	free(dev);
 	dma_window_destroy(&win);
 	return 0;
@@ -66,13 +72,13 @@ static int teardown(void **state)
 /* ACKNOWLEDGE | DRIVER, features, FEATURES_OK; returns the status read back. */
 static uint8_t negotiate(uint64_t features)
 {
-	w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	w(0x08, 4, 0);
-	w(0x0c, 4, (uint32_t)features);
-	w(0x08, 4, 1);
-	w(0x0c, 4, (uint32_t)(features >> 32));
-	w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	return (uint8_t)r(0x14, 1);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	w(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	w(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)features);
+	w(VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	w(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)(features >> 32));
+	w(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
+	return (uint8_t)r(VIRTIO_PCI_COMMON_STATUS, 1);
 }
 
 static void the_function_is_a_modern_only_virtio_device(void **state)
@@ -120,101 +126,101 @@ static void the_pci_config_capability_reaches_bar0(void **state)
 	pci_cfg_write(&vp.pci, c + 8, 4, 0x00);
 	pci_cfg_write(&vp.pci, c + 12, 4, 4);
 	pci_cfg_write(&vp.pci, c + 16, 4, 1);
-	assert_int_equal(r(0x00, 4), 1);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_DFSELECT, 4), 1);
 	/* A misaligned or oversized window does nothing. */
 	pci_cfg_write(&vp.pci, c + 8, 4, 0x01);
 	pci_cfg_write(&vp.pci, c + 16, 4, 7);
-	assert_int_equal(r(0x00, 4), 1);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_DFSELECT, 4), 1);
 }
 
 static void the_device_offers_version_1_indirect_and_event_idx(void **state)
 {
 	(void)state;
-	w(0x00, 4, 1);
-	assert_true(r(0x04, 4) & 1);                   /* bit 32: VERSION_1 */
-	w(0x00, 4, 0);
-	assert_true(r(0x04, 4) & (1u << VIRTIO_F_INDIRECT_DESC));
-	assert_true(r(0x04, 4) & (1u << VIRTIO_F_EVENT_IDX));
-	w(0x00, 4, 7);
-	assert_int_equal(r(0x04, 4), 0);
-	assert_int_equal(r(0x12, 2), 1);               /* one queue */
+	w(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	assert_true(r(VIRTIO_PCI_COMMON_DF, 4) & 1);                   /* bit 32: VERSION_1 */
+	w(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	assert_true(r(VIRTIO_PCI_COMMON_DF, 4) & (1u << VIRTIO_RING_F_INDIRECT_DESC));
+	assert_true(r(VIRTIO_PCI_COMMON_DF, 4) & (1u << VIRTIO_RING_F_EVENT_IDX));
+	w(VIRTIO_PCI_COMMON_DFSELECT, 4, 7);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_DF, 4), 0);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_NUMQ, 2), 1);               /* one queue */
 }
 
 static void features_ok_sticks_for_a_valid_subset(void **state)
 {
 	(void)state;
-	assert_true(negotiate(1ULL << VIRTIO_F_VERSION_1) & VIRTIO_STATUS_FEATURES_OK);
+	assert_true(negotiate(1ULL << VIRTIO_F_VERSION_1) & VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 static void features_ok_is_refused_without_version_1(void **state)
 {
 	(void)state;
-	assert_false(negotiate(1ULL << VIRTIO_F_EVENT_IDX) & VIRTIO_STATUS_FEATURES_OK);
+	assert_false(negotiate(1ULL << VIRTIO_RING_F_EVENT_IDX) & VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 static void features_ok_is_refused_for_bits_not_offered(void **state)
 {
 	(void)state;
-	assert_false(negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << 27) & VIRTIO_STATUS_FEATURES_OK);
+	assert_false(negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << 27) & VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 static void features_cannot_change_after_features_ok(void **state)
 {
 	(void)state;
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
-	w(0x08, 4, 0);
-	w(0x0c, 4, 1u << VIRTIO_F_EVENT_IDX);
-	assert_int_equal(r(0x0c, 4), 0);
+	w(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	w(VIRTIO_PCI_COMMON_GF, 4, 1u << VIRTIO_RING_F_EVENT_IDX);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_GF, 4), 0);
 }
 
 static void driver_ok_without_features_ok_is_ignored(void **state)
 {
 	(void)state;
-	w(0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
-	assert_false(r(0x14, 1) & VIRTIO_STATUS_DRIVER_OK);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_false(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 static void setup_queue(uint16_t size)
 {
-	w(0x16, 2, 0);
-	w(0x18, 2, size);
-	w(0x20, 4, (uint32_t)DESC);
-	w(0x24, 4, 0);
-	w(0x28, 4, (uint32_t)AVAIL);
-	w(0x2c, 4, 0);
-	w(0x30, 4, (uint32_t)USED);
-	w(0x34, 4, 0);
-	w(0x1c, 2, 1);
+	w(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	w(VIRTIO_PCI_COMMON_Q_SIZE, 2, size);
+	w(VIRTIO_PCI_COMMON_Q_DESCLO, 4, (uint32_t)DESC);
+	w(VIRTIO_PCI_COMMON_Q_DESCHI, 4, 0);
+	w(VIRTIO_PCI_COMMON_Q_AVAILLO, 4, (uint32_t)AVAIL);
+	w(VIRTIO_PCI_COMMON_Q_AVAILHI, 4, 0);
+	w(VIRTIO_PCI_COMMON_Q_USEDLO, 4, (uint32_t)USED);
+	w(VIRTIO_PCI_COMMON_Q_USEDHI, 4, 0);
+	w(VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
 }
 
 static void a_queue_is_enabled_with_its_geometry(void **state)
 {
 	(void)state;
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
-	assert_int_equal(r(0x18, 2), 64);              /* queue_max offered */
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_SIZE, 2), 64);              /* queue_max offered */
 	setup_queue(16);
-	assert_int_equal(r(0x1c, 2), 1);
-	assert_int_equal(r(0x20, 4), (uint32_t)DESC);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_DESCLO, 4), (uint32_t)DESC);
 	/* Frozen once enabled. */
-	w(0x18, 2, 8);
-	assert_int_equal(r(0x18, 2), 16);
+	w(VIRTIO_PCI_COMMON_Q_SIZE, 2, 8);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_SIZE, 2), 16);
 	/* A queue beyond num_queues reads as absent. */
-	w(0x16, 2, 5);
-	assert_int_equal(r(0x18, 2), 0);
+	w(VIRTIO_PCI_COMMON_Q_SELECT, 2, 5);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
 }
 
 static void a_queue_outside_the_window_needs_reset(void **state)
 {
 	(void)state;
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
-	w(0x16, 2, 0);
-	w(0x18, 2, 16);
-	w(0x20, 4, 0x1000);                            /* not in the DMA window */
-	w(0x28, 4, (uint32_t)AVAIL);
-	w(0x30, 4, (uint32_t)USED);
-	w(0x1c, 2, 1);
-	assert_int_equal(r(0x1c, 2), 0);
-	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	w(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	w(VIRTIO_PCI_COMMON_Q_SIZE, 2, 16);
+	w(VIRTIO_PCI_COMMON_Q_DESCLO, 4, 0x1000);                            /* not in the DMA window */
+	w(VIRTIO_PCI_COMMON_Q_AVAILLO, 4, (uint32_t)AVAIL);
+	w(VIRTIO_PCI_COMMON_Q_USEDLO, 4, (uint32_t)USED);
+	w(VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	assert_true(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	assert_int_equal(vp.faults, 1);
 }
 
@@ -225,11 +231,11 @@ static void a_hostile_ring_sets_needs_reset_and_raises_a_config_interrupt(void *
 	(void)state;
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
 	setup_queue(16);
-	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, r(VIRTIO_PCI_COMMON_STATUS, 1) | VIRTIO_CONFIG_S_DRIVER_OK);
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
 	w(VP_NOTIFY_OFF, 2, 0);                        /* notify through MMIO */
-	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_true(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	assert_int_equal(vp.faults, 1);
 	assert_int_equal(intx_level, 1);
 	assert_int_equal(r(VP_ISR_OFF, 1), 2);         /* config change */
@@ -244,12 +250,12 @@ static void a_function_that_is_not_bus_master_does_no_dma(void **state)
 	(void)state;
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
 	setup_queue(16);
-	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, r(VIRTIO_PCI_COMMON_STATUS, 1) | VIRTIO_CONFIG_S_DRIVER_OK);
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	assert_null(virtio_io_queue(&(struct virtio_io){ vp.win, &vp }, 0));
 	memcpy(mem + (AVAIL - GPA) + 2, &idx, 2);
 	w(VP_NOTIFY_OFF, 2, 0);                        /* the ring is not even read */
-	assert_false(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_false(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	assert_non_null(virtio_io_queue(&(struct virtio_io){ vp.win, &vp }, 0));
 }
@@ -259,25 +265,25 @@ static void writing_zero_to_status_resets_the_device(void **state)
 	(void)state;
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
 	setup_queue(16);
-	w(0x10, 2, 0);
-	w(0x14, 1, 0);
-	assert_int_equal(r(0x14, 1), 0);
-	assert_int_equal(r(0x0c, 4), 0);
-	assert_int_equal(r(0x1c, 2), 0);
-	assert_int_equal(r(0x10, 2), MSIX_NO_VECTOR);
-	assert_int_equal(r(0x18, 2), 64);
+	w(VIRTIO_PCI_COMMON_MSIX, 2, 0);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_STATUS, 1), 0);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_GF, 4), 0);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_MSIX, 2), MSIX_NO_VECTOR);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_SIZE, 2), 64);
 }
 
 static void msix_vectors_beyond_the_table_read_back_as_no_vector(void **state)
 {
 	(void)state;
-	w(0x10, 2, 1);
-	assert_int_equal(r(0x10, 2), 1);
-	w(0x10, 2, 2);                                 /* rng: 2 vectors (0, 1) */
-	assert_int_equal(r(0x10, 2), MSIX_NO_VECTOR);
-	w(0x16, 2, 0);
-	w(0x1a, 2, 9);
-	assert_int_equal(r(0x1a, 2), MSIX_NO_VECTOR);
+	w(VIRTIO_PCI_COMMON_MSIX, 2, 1);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_MSIX, 2), 1);
+	w(VIRTIO_PCI_COMMON_MSIX, 2, 2);                                 /* rng: 2 vectors (0, 1) */
+	assert_int_equal(r(VIRTIO_PCI_COMMON_MSIX, 2), MSIX_NO_VECTOR);
+	w(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	w(VIRTIO_PCI_COMMON_Q_MSIX, 2, 9);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_MSIX, 2), MSIX_NO_VECTOR);
 }
 
 /* --- strict isolation: the bounce BAR ------------------------------------ */
@@ -324,29 +330,29 @@ static void strict_devices_present_a_swiotlb_capability_naming_bar2(void **state
 static void strict_devices_offer_swiotlb_access_platform_and_version_1(void **state)
 {
 	(void)state;
-	w(0x00, 4, 0);
-	assert_true(r(0x04, 4) & (1u << VIRTIO_F_SWIOTLB));
-	w(0x00, 4, 1);
-	assert_int_equal(r(0x04, 4) & 3, 3);            /* bits 32, 33 */
+	w(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	assert_true(r(VIRTIO_PCI_COMMON_DF, 4) & (1u << VIRTIO_F_SWIOTLB));
+	w(VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_DF, 4) & 3, 3);            /* bits 32, 33 */
 }
 
 static void strict_refuses_features_ok_when_the_driver_declines_swiotlb(void **state)
 {
 	(void)state;
 	assert_false(negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_ACCESS_PLATFORM) &
-		     VIRTIO_STATUS_FEATURES_OK);
+		     VIRTIO_CONFIG_S_FEATURES_OK);
 	assert_true(vp.declined_warned);
-	w(0x14, 1, 0);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	assert_true(negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_ACCESS_PLATFORM |
-			      1ULL << VIRTIO_F_SWIOTLB) & VIRTIO_STATUS_FEATURES_OK);
+			      1ULL << VIRTIO_F_SWIOTLB) & VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 static void off_mode_devices_have_no_bounce_bar_and_do_not_offer_bit_27(void **state)
 {
 	(void)state;
 	assert_int_equal(vp.pci.bar[VP_BOUNCE_BAR].size, 0);
-	w(0x00, 4, 0);
-	assert_false(r(0x04, 4) & (1u << VIRTIO_F_SWIOTLB));
+	w(VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	assert_false(r(VIRTIO_PCI_COMMON_DF, 4) & (1u << VIRTIO_F_SWIOTLB));
 }
 
 static void the_strict_window_is_the_bounce_region_alone(void **state)
@@ -357,7 +363,7 @@ static void the_strict_window_is_the_bounce_region_alone(void **state)
 	/* Before the driver accepts bit 27 nothing resolves. */
 	assert_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
 	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
-	assert_ptr_equal(dma_resolve(vp.win, BOUNCE_GPA, 16), vp.bounce);
+	assert_ptr_equal(dma_resolve(vp.win, BOUNCE_GPA, 16), vp.iso.bounce.host);
 	assert_non_null(dma_resolve(vp.win, BOUNCE_GPA + BOUNCE_SIZE - 1, 1));
 	/* Guest RAM, the end, and straddling it are refused and counted. */
 	assert_null(dma_resolve(vp.win, GPA, 16));
@@ -373,7 +379,7 @@ static void the_window_follows_the_bar_and_closes_with_decoding(void **state)
 	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
 	place_bounce_bar(BOUNCE_GPA + 0x100000, true);          /* moved */
 	assert_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
-	assert_ptr_equal(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16), vp.bounce);
+	assert_ptr_equal(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16), vp.iso.bounce.host);
 	place_bounce_bar(BOUNCE_GPA + 0x100000, false);         /* decoding off */
 	assert_null(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16));
 	assert_int_equal(bounce_maps, 0);
@@ -391,7 +397,7 @@ static void a_reset_closes_the_strict_window(void **state)
 	place_bounce_bar(BOUNCE_GPA, true);
 	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
 	assert_non_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
-	w(0x14, 1, 0);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	assert_null(dma_resolve(vp.win, BOUNCE_GPA, 16));
 }
 
@@ -401,8 +407,8 @@ static void queues_outside_the_bounce_region_are_refused_in_strict_mode(void **s
 	place_bounce_bar(BOUNCE_GPA, true);
 	negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
 	setup_queue(16);                                        /* rings in guest RAM */
-	assert_int_equal(r(0x1c, 2), 0);
-	assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(r(VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	assert_true(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
 /* A driver that refills the ring as fast as the device serves it: one pass
@@ -433,7 +439,7 @@ static void one_pass_serves_at_most_a_rings_worth(void **state)
 	(void)state;
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
 	setup_queue(16);
-	w(0x14, 1, r(0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
+	w(VIRTIO_PCI_COMMON_STATUS, 1, r(VIRTIO_PCI_COMMON_STATUS, 1) | VIRTIO_CONFIG_S_DRIVER_OK);
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	memcpy(mem + (DESC - GPA), &d, sizeof(d));
 	memcpy(mem + (AVAIL - GPA) + 4, &head, 2);
@@ -445,7 +451,7 @@ static void one_pass_serves_at_most_a_rings_worth(void **state)
 	pthread_mutex_unlock(&vp.lock);
 	assert_int_equal(served, 16);
 	assert_true(vp.q[0].more);
-	assert_false(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_false(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
 /* A guest that faults and resets in a loop: every refusal is counted, only
@@ -457,8 +463,8 @@ static void a_reset_loop_does_not_flood_the_log(void **state)
 	for (unsigned i = 0; i < 3 * VP_MAX_WARNINGS; i++) {
 		negotiate(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_SWIOTLB);
 		setup_queue(16);                                /* rings in guest RAM */
-		assert_true(r(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
-		w(0x14, 1, 0);                                  /* reset */
+		assert_true(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+		w(VIRTIO_PCI_COMMON_STATUS, 1, 0);                                  /* reset */
 	}
 	assert_int_equal(vp.faults, 3 * VP_MAX_WARNINGS);
 	assert_int_equal(vp.warnings, VP_MAX_WARNINGS);
