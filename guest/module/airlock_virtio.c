@@ -15,6 +15,8 @@
 #include <linux/dma-map-ops.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -34,6 +36,8 @@
 #define AV_SLOT_SHIFT			11	/* 2 KiB slots */
 #define AV_SLOT				(1UL << AV_SLOT_SHIFT)
 #define AV_MAX_MAPPING			(256 * 1024)
+#define AV_MAX_POOL			(1UL << 30)	/* the VMM's largest, --bounce 1G */
+#define AV_MAX_QUEUE			32768		/* the spec's largest queue_size */
 
 static bool test_hooks;
 module_param(test_hooks, bool, 0444);
@@ -42,6 +46,24 @@ MODULE_PARM_DESC(test_hooks, "add the airlock_hostile sysfs file (isolation test
 static bool take_over = true;
 module_param(take_over, bool, 0444);
 MODULE_PARM_DESC(take_over, "at load, take devices with a bounce region over from the driver that has them");
+
+/*
+ * The host is not trusted: every value read from config space or from the
+ * device is checked before it sizes, offsets or bounds anything, and a
+ * device that lies is refused with one line naming the value. Capabilities
+ * are read once each (the host may answer differently every time), and
+ * what was checked is what is mapped.
+ */
+struct av_cap {
+	int pos;			/* in config space; 0: absent */
+	u8 cap_len, bar;
+	u32 off, len;
+};
+
+struct av_caps {
+	struct av_cap cap[VIRTIO_PCI_CAP_SWIOTLB + 1];	/* by cfg_type */
+	u32 notify_mult;
+};
 
 /* The bounce pool: a bitmap of 2 KiB slots over the region. */
 struct av_pool {
@@ -65,6 +87,7 @@ struct av_dev {
 	unsigned int nvqs;
 	int irq;
 	int bounce_bar;
+	struct av_cap notify;		/* mapped per queue (map_notify) */
 };
 
 static struct av_dev *to_av(struct virtio_device *vdev)
@@ -81,9 +104,15 @@ static struct av_pool *dev_pool(struct device *dev)
 
 /* --- the pool ------------------------------------------------------------ */
 
+/* Slots a mapping of size bytes holds: an empty one still owns a slot. */
+static unsigned long pool_slots(size_t size)
+{
+	return max_t(unsigned long, DIV_ROUND_UP(size, AV_SLOT), 1);
+}
+
 static long pool_alloc(struct av_pool *p, size_t size, unsigned long align_slots)
 {
-	unsigned long n = DIV_ROUND_UP(size, AV_SLOT), flags, at;
+	unsigned long n = pool_slots(size), flags, at;
 
 	spin_lock_irqsave(&p->lock, flags);
 	at = bitmap_find_next_zero_area(p->map, p->nslots, 0, n, align_slots - 1);
@@ -103,7 +132,7 @@ static void pool_free(struct av_pool *p, unsigned long at)
 	unsigned long flags;
 
 	spin_lock_irqsave(&p->lock, flags);
-	bitmap_clear(p->map, at, DIV_ROUND_UP(p->len[at], AV_SLOT));
+	bitmap_clear(p->map, at, pool_slots(p->len[at]));
 	p->len[at] = 0;
 	p->orig[at] = 0;
 	spin_unlock_irqrestore(&p->lock, flags);
@@ -112,7 +141,7 @@ static void pool_free(struct av_pool *p, unsigned long at)
 /* Slot of a bus address inside the pool, or -1. */
 static long pool_slot(struct av_pool *p, dma_addr_t addr)
 {
-	if (addr < p->bus || addr >= p->bus + p->size)
+	if (addr < p->bus || addr - p->bus >= p->size)
 		return -1;
 	return (addr - p->bus) >> AV_SLOT_SHIFT;
 }
@@ -131,9 +160,12 @@ static void *av_alloc(struct device *dev, size_t size, dma_addr_t *handle, gfp_t
 		      unsigned long attrs)
 {
 	struct av_pool *p = dev_pool(dev);
-	long at = pool_alloc(p, PAGE_ALIGN(size), PAGE_SIZE / AV_SLOT);
+	long at;
 	void *va;
 
+	if (size > p->size)		/* nor let PAGE_ALIGN() wrap */
+		return NULL;
+	at = pool_alloc(p, PAGE_ALIGN(size), PAGE_SIZE / AV_SLOT);
 	if (at < 0)
 		return NULL;
 	va = p->va + (at << AV_SLOT_SHIFT);
@@ -152,11 +184,21 @@ static void av_free(struct device *dev, size_t size, void *va, dma_addr_t handle
 		pool_free(p, at);
 }
 
-static void bounce_copy(struct av_pool *p, unsigned long at, size_t off, size_t size, bool to_dev)
+/* Copies part of the mapping that starts at slot at, never past what was
+ * mapped there whatever size it is asked for (which may derive from a
+ * length the device gave back): not outside the pool nor the original. */
+static void bounce_copy(struct device *dev, struct av_pool *p, unsigned long at, size_t off,
+			size_t size, bool to_dev)
 {
+	size_t room = off < p->len[at] ? p->len[at] - off : 0;
 	void *pool_va = p->va + (at << AV_SLOT_SHIFT) + off;
 	void *orig_va = phys_to_virt(p->orig[at] + off);
 
+	if (size > room) {
+		dev_err_ratelimited(dev, "bounce copy of %zu bytes at +%zu of a %zu-byte mapping: clamped\n",
+				    size, off, p->len[at]);
+		size = room;
+	}
 	if (to_dev)
 		memcpy(pool_va, orig_va, size);
 	else
@@ -180,7 +222,7 @@ static dma_addr_t av_map_page(struct device *dev, struct page *page, unsigned lo
 	 * a short write leaves behind is data the device has already seen,
 	 * which it could write back anyway. It saves a pass over every read. */
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
-		bounce_copy(p, at, 0, size, true);
+		bounce_copy(dev, p, at, 0, size, true);
 	return p->bus + (at << AV_SLOT_SHIFT);
 }
 
@@ -190,10 +232,11 @@ static void av_unmap_page(struct device *dev, dma_addr_t handle, size_t size,
 	struct av_pool *p = dev_pool(dev);
 	long at = pool_slot(p, handle);
 
-	if (at < 0 || !p->len[at])
+	/* Only what av_map_page() returned: a slot's start, with an original. */
+	if (at < 0 || !p->orig[at] || ((handle - p->bus) & (AV_SLOT - 1)))
 		return;
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
-		bounce_copy(p, at, 0, size, false);
+		bounce_copy(dev, p, at, 0, size, false);
 	pool_free(p, at);
 }
 
@@ -204,7 +247,7 @@ static void av_sync_for_cpu(struct device *dev, dma_addr_t handle, size_t size,
 	long at = pool_slot(p, handle);
 
 	if (at >= 0 && p->orig[at] && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(p, at, 0, size, false);
+		bounce_copy(dev, p, at, (handle - p->bus) & (AV_SLOT - 1), size, false);
 }
 
 static void av_sync_for_device(struct device *dev, dma_addr_t handle, size_t size,
@@ -214,7 +257,7 @@ static void av_sync_for_device(struct device *dev, dma_addr_t handle, size_t siz
 	long at = pool_slot(p, handle);
 
 	if (at >= 0 && p->orig[at] && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(p, at, 0, size, true);
+		bounce_copy(dev, p, at, (handle - p->bus) & (AV_SLOT - 1), size, true);
 }
 
 static int av_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
@@ -270,12 +313,29 @@ static const struct dma_map_ops av_dma_ops = {
 
 /* --- virtio config ops ----------------------------------------------------- */
 
+/* Inside the device-specific structure as mapped (there may be none). */
+static bool config_ok(struct av_dev *av, unsigned int off, unsigned int len)
+{
+	size_t n = av->mdev.device ? av->mdev.device_len : 0;
+
+	if ((len == 1 || len == 2 || len == 4 || len == 8) && off <= n && len <= n - off)
+		return true;
+	dev_err_ratelimited(&av->pdev->dev, "device config access %u@%#x outside its %zu bytes: refused\n",
+			    len, off, n);
+	return false;
+}
+
 static void av_get(struct virtio_device *vdev, unsigned int off, void *buf, unsigned int len)
 {
 	struct av_dev *av = to_av(vdev);
-	void __iomem *d = av->mdev.device + off;
+	void __iomem *d;
 	u8 b; __le16 w; __le32 l;
 
+	if (!config_ok(av, off, len)) {
+		memset(buf, 0, len);
+		return;
+	}
+	d = av->mdev.device + off;
 	switch (len) {
 	case 1: b = ioread8(d); memcpy(buf, &b, 1); break;
 	case 2: w = cpu_to_le16(ioread16(d)); memcpy(buf, &w, 2); break;
@@ -291,9 +351,12 @@ static void av_set(struct virtio_device *vdev, unsigned int off, const void *buf
 		   unsigned int len)
 {
 	struct av_dev *av = to_av(vdev);
-	void __iomem *d = av->mdev.device + off;
+	void __iomem *d;
 	u8 b; __le16 w; __le32 l;
 
+	if (!config_ok(av, off, len))
+		return;
+	d = av->mdev.device + off;
 	switch (len) {
 	case 1: memcpy(&b, buf, 1); iowrite8(b, d); break;
 	case 2: memcpy(&w, buf, 2); iowrite16(le16_to_cpu(w), d); break;
@@ -358,6 +421,26 @@ static int av_finalize_features(struct virtio_device *vdev)
 	return 0;
 }
 
+/* A queue's notification address, mapped on its own: queue_notify_off times
+ * the multiplier (both the device's) must land inside the notify structure. */
+static void __iomem *map_notify(struct av_dev *av, u16 index)
+{
+	struct virtio_pci_common_cfg __iomem *cfg = av->mdev.common;
+	u32 mult = av->mdev.notify_offset_multiplier;
+	u64 at;
+	u16 qoff;
+
+	vp_iowrite16(index, &cfg->queue_select);
+	qoff = vp_ioread16(&cfg->queue_notify_off);
+	at = (u64)qoff * mult;
+	if (at + 2 > av->notify.len) {
+		dev_err(&av->pdev->dev, "queue %u: queue_notify_off %u (x %u) is past the %u-byte notify structure: refused\n",
+			index, qoff, mult, av->notify.len);
+		return NULL;
+	}
+	return pci_iomap_range(av->pdev, av->notify.bar, av->notify.off + at, 2);
+}
+
 static bool av_notify(struct virtqueue *vq)
 {
 	iowrite16(vq->index, (void __iomem *)vq->priv);
@@ -394,6 +477,8 @@ static void av_del_vqs(struct virtio_device *vdev)
 		if (!av->vqs[i])
 			continue;
 		vp_modern_queue_vector(&av->mdev, i, VIRTIO_MSI_NO_VECTOR);
+		if (av->vqs[i]->priv)
+			pci_iounmap(av->pdev, (void __iomem __force *)av->vqs[i]->priv);
 		vring_del_virtqueue(av->vqs[i]);
 	}
 	kfree(av->vqs);
@@ -431,14 +516,27 @@ static int av_find_vqs(struct virtio_device *vdev, unsigned int nvqs, struct vir
 
 	for (i = 0; i < nvqs; i++) {
 		struct virtqueue *vq;
-		u16 num;
+		u16 num, nq;
 
 		vqs[i] = NULL;
 		if (!names[i])
 			continue;
+		nq = vp_modern_get_num_queues(&av->mdev);
+		if (i >= nq) {
+			dev_err(&av->pdev->dev, "queue %u: past num_queues %u: refused\n", i, nq);
+			err = -ENOENT;
+			goto fail;
+		}
 		num = vp_modern_get_queue_size(&av->mdev, i);
 		if (!num || vp_modern_get_queue_enable(&av->mdev, i)) {
 			err = -ENOENT;
+			goto fail;
+		}
+		/* Split rings need a power of two; the rings come from the pool. */
+		if (num > AV_MAX_QUEUE ||
+		    (!virtio_has_feature(vdev, VIRTIO_F_RING_PACKED) && !is_power_of_2(num))) {
+			dev_err(&av->pdev->dev, "queue %u: queue_size %u: refused\n", i, num);
+			err = -EINVAL;
 			goto fail;
 		}
 		vq = vring_create_virtqueue(i, num, SMP_CACHE_BYTES, vdev, true, true,
@@ -452,7 +550,7 @@ static int av_find_vqs(struct virtio_device *vdev, unsigned int nvqs, struct vir
 		vp_modern_set_queue_size(&av->mdev, i, virtqueue_get_vring_size(vq));
 		vp_modern_queue_address(&av->mdev, i, virtqueue_get_desc_addr(vq),
 					virtqueue_get_avail_addr(vq), virtqueue_get_used_addr(vq));
-		vq->priv = (void __force *)vp_modern_map_vq_notify(&av->mdev, i, NULL);
+		vq->priv = (void __force *)map_notify(av, i);
 		if (!vq->priv) {
 			err = -ENOMEM;
 			goto fail;
@@ -557,6 +655,8 @@ static ssize_t airlock_hostile_store(struct device *dev, struct device_attribute
 		return -EBUSY;
 	vq = av->vqs[0];
 	num = virtqueue_get_vring_size(vq);
+	if (num < 3)			/* the descriptors used below */
+		return -EINVAL;
 	h->page = (u8 *)__get_free_page(GFP_KERNEL);
 	if (!h->page)
 		return -ENOMEM;
@@ -606,29 +706,171 @@ static DEVICE_ATTR_RW(airlock_hostile);
 
 /* --- PCI ----------------------------------------------------------------- */
 
-/* Finds the cfg_type 10 capability of a modern virtio device: bar, offset
- * and length of the region. -ENODEV: not ours (virtio_pci takes it). */
-static int find_bounce_cap(struct pci_dev *pdev, int *bar, u32 *off, u32 *len)
+/* Reads the virtio capabilities of a modern virtio device, the first of
+ * each cfg_type, each once. -ENODEV: no bounce region, not ours (virtio_pci
+ * takes it). The values are checked by check_caps(). */
+static int find_caps(struct pci_dev *pdev, struct av_caps *caps)
 {
 	int pos;
 
+	memset(caps, 0, sizeof(*caps));
 	if (pdev->device < 0x1040 || pdev->device > 0x107f)
 		return -ENODEV;
 
 	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos > 0;
 	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
-		u8 type, b;
+		struct av_cap *c;
+		u8 type, bar;
 
 		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, cfg_type), &type);
-		if (type != VIRTIO_PCI_CAP_SWIOTLB)
+		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, bar), &bar);
+		/* The spec: ignore structures with a reserved BAR value. */
+		if (type >= ARRAY_SIZE(caps->cap) || caps->cap[type].pos || bar >= PCI_STD_NUM_BARS)
 			continue;
-		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, bar), &b);
-		pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, offset), off);
-		pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, length), len);
-		*bar = b;
-		return 0;
+		c = &caps->cap[type];
+		c->pos = pos;
+		c->bar = bar;
+		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, cap_len), &c->cap_len);
+		pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, offset), &c->off);
+		pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, length), &c->len);
+		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+			pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_notify_cap,
+								   notify_off_multiplier),
+					      &caps->notify_mult);
 	}
-	return -ENODEV;
+	return caps->cap[VIRTIO_PCI_CAP_SWIOTLB].pos ? 0 : -ENODEV;
+}
+
+/* A present capability of cfg_type t, at least size bytes long in config
+ * space, naming min or more bytes at an align-aligned offset inside an
+ * assigned memory BAR (other than the bounce region's). */
+static int check_cap(struct pci_dev *pdev, const struct av_caps *caps, int t, u8 size,
+		     u32 min, u32 align)
+{
+	const struct av_cap *c = &caps->cap[t];
+	unsigned long flags = pci_resource_flags(pdev, c->bar);
+	u64 blen = pci_resource_len(pdev, c->bar);
+
+	if (!c->pos)
+		dev_err(&pdev->dev, "no capability of cfg_type %d: refused\n", t);
+	else if (c->cap_len < size || c->pos + size > PCI_CFG_SPACE_SIZE)
+		dev_err(&pdev->dev, "cfg_type %d at %#x: cap_len %u (%u wanted): refused\n", t, c->pos,
+			c->cap_len, size);
+	else if (!(flags & IORESOURCE_MEM) || (flags & IORESOURCE_UNSET) ||
+		 !pci_resource_start(pdev, c->bar))
+		dev_err(&pdev->dev, "cfg_type %d: BAR %u is not an assigned memory BAR: refused\n", t,
+			c->bar);
+	else if (c->len < min || c->off % align)
+		dev_err(&pdev->dev, "cfg_type %d: length %#x at offset %#x (%u bytes %u-aligned wanted): refused\n",
+			t, c->len, c->off, min, align);
+	else if ((u64)c->off + c->len > blen)
+		dev_err(&pdev->dev, "cfg_type %d: length %#x at offset %#x is past BAR %u (%#llx bytes): refused\n",
+			t, c->len, c->off, c->bar, blen);
+	else if (t != VIRTIO_PCI_CAP_SWIOTLB && c->bar == caps->cap[VIRTIO_PCI_CAP_SWIOTLB].bar)
+		dev_err(&pdev->dev, "cfg_type %d: in BAR %u, the bounce region's: refused\n", t, c->bar);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+static int check_caps(struct pci_dev *pdev, const struct av_caps *caps)
+{
+	const struct av_cap *b = &caps->cap[VIRTIO_PCI_CAP_SWIOTLB];
+	resource_size_t start;
+	pci_bus_addr_t bus;
+	u32 table, pba;
+	int err;
+
+	/* The bounce region: whole pages, of a size the pool can track. */
+	err = check_cap(pdev, caps, VIRTIO_PCI_CAP_SWIOTLB, sizeof(struct virtio_pci_cap),
+			PAGE_SIZE, PAGE_SIZE);
+	if (err)
+		return err;
+	start = pci_resource_start(pdev, b->bar) + b->off;
+	bus = pci_bus_address(pdev, b->bar) + b->off;
+	if (!PAGE_ALIGNED(b->len) || b->len > AV_MAX_POOL || !PAGE_ALIGNED(start) ||
+	    !PAGE_ALIGNED(bus) || bus + b->len - 1 < bus) {
+		dev_err(&pdev->dev, "bounce region length %#x at %pa: not whole pages, or over %lu MiB: refused\n",
+			b->len, &start, AV_MAX_POOL >> 20);
+		return -EINVAL;
+	}
+	/* memremap() of RAM would hand the device guest memory. */
+	if (region_intersects(start, b->len, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT) {
+		dev_err(&pdev->dev, "bounce region at %pa overlaps guest RAM: refused\n", &start);
+		return -EINVAL;
+	}
+	/* Nor may the MSI-X structures (mapped uncached) alias the pool. */
+	if (pdev->msix_cap) {
+		pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+		pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &pba);
+		if ((table & PCI_MSIX_TABLE_BIR) == b->bar || (pba & PCI_MSIX_PBA_BIR) == b->bar) {
+			dev_err(&pdev->dev, "MSI-X table or PBA in BAR %u, the bounce region's: refused\n",
+				b->bar);
+			return -EINVAL;
+		}
+	}
+	err = check_cap(pdev, caps, VIRTIO_PCI_CAP_COMMON_CFG, sizeof(struct virtio_pci_cap),
+			sizeof(struct virtio_pci_common_cfg), 4) ?:
+	      check_cap(pdev, caps, VIRTIO_PCI_CAP_ISR_CFG, sizeof(struct virtio_pci_cap), 1, 1) ?:
+	      check_cap(pdev, caps, VIRTIO_PCI_CAP_NOTIFY_CFG, sizeof(struct virtio_pci_notify_cap),
+			2, 2);
+	if (!err && caps->cap[VIRTIO_PCI_CAP_DEVICE_CFG].pos)
+		err = check_cap(pdev, caps, VIRTIO_PCI_CAP_DEVICE_CFG, sizeof(struct virtio_pci_cap), 1, 4);
+	if (!err && caps->notify_mult % 2) {
+		dev_err(&pdev->dev, "notify_off_multiplier %u is odd: refused\n", caps->notify_mult);
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static void av_unmap_caps(struct av_dev *av)
+{
+	struct virtio_pci_modern_device *m = &av->mdev;
+
+	if (m->device)
+		pci_iounmap(av->pdev, m->device);
+	if (m->isr)
+		pci_iounmap(av->pdev, m->isr);
+	if (m->common)
+		pci_iounmap(av->pdev, m->common);
+	pci_release_selected_regions(av->pdev, m->modern_bars);
+}
+
+/* What vp_modern_probe() does, from the values check_caps() accepted rather
+ * than from a second reading of config space. Queue notifications are
+ * mapped per queue (map_notify). */
+static int av_map_caps(struct av_dev *av, const struct av_caps *caps)
+{
+	struct virtio_pci_modern_device *m = &av->mdev;
+	const struct av_cap *common = &caps->cap[VIRTIO_PCI_CAP_COMMON_CFG];
+	const struct av_cap *isr = &caps->cap[VIRTIO_PCI_CAP_ISR_CFG];
+	const struct av_cap *dcfg = &caps->cap[VIRTIO_PCI_CAP_DEVICE_CFG];
+	int err;
+
+	m->pci_dev = av->pdev;
+	m->id.device = av->pdev->device - 0x1040;
+	m->id.vendor = av->pdev->subsystem_vendor;
+	av->notify = caps->cap[VIRTIO_PCI_CAP_NOTIFY_CFG];
+	m->notify_offset_multiplier = caps->notify_mult;
+	m->modern_bars = BIT(common->bar) | BIT(isr->bar) | BIT(av->notify.bar) |
+			 (dcfg->pos ? BIT(dcfg->bar) : 0);
+	err = pci_request_selected_regions(av->pdev, m->modern_bars, "virtio-pci-modern");
+	if (err)
+		return err;
+	if (dma_set_mask_and_coherent(&av->pdev->dev, DMA_BIT_MASK(64)))
+		dev_warn(&av->pdev->dev, "cannot set a 64-bit DMA mask\n");
+	m->common = pci_iomap_range(av->pdev, common->bar, common->off,
+				    sizeof(struct virtio_pci_common_cfg));
+	m->isr = pci_iomap_range(av->pdev, isr->bar, isr->off, 1);
+	if (dcfg->pos) {
+		m->device_len = min_t(size_t, dcfg->len, PAGE_SIZE);
+		m->device = pci_iomap_range(av->pdev, dcfg->bar, dcfg->off, m->device_len);
+	}
+	if (!m->common || !m->isr || (dcfg->pos && !m->device)) {
+		av_unmap_caps(av);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void pool_destroy(struct av_pool *p)
@@ -649,17 +891,19 @@ static void av_release(struct device *dev)
 
 static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
+	struct av_caps caps;
 	struct av_dev *av;
 	u32 off, len;
 	int bar, err;
 
-	if (find_bounce_cap(pdev, &bar, &off, &len))
+	if (find_caps(pdev, &caps))
 		return -ENODEV;		/* not ours: virtio_pci takes it */
-	if (bar >= PCI_STD_NUM_BARS || !len || off + (u64)len > pci_resource_len(pdev, bar) ||
-	    !(pci_resource_flags(pdev, bar) & IORESOURCE_MEM)) {
-		dev_err(&pdev->dev, "bad bounce region: BAR %d offset %#x length %#x\n", bar, off, len);
-		return -EINVAL;
-	}
+	err = check_caps(pdev, &caps);
+	if (err)
+		return err;
+	bar = caps.cap[VIRTIO_PCI_CAP_SWIOTLB].bar;
+	off = caps.cap[VIRTIO_PCI_CAP_SWIOTLB].off;
+	len = caps.cap[VIRTIO_PCI_CAP_SWIOTLB].len;
 	av = kzalloc(sizeof(*av), GFP_KERNEL);
 	if (!av)
 		return -ENOMEM;
@@ -680,7 +924,7 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_region;
 	}
 	spin_lock_init(&av->pool.lock);
-	av->pool.bus = pci_resource_start(pdev, bar) + off;
+	av->pool.bus = pci_bus_address(pdev, bar) + off;	/* what the device is given */
 	av->pool.size = len;
 	av->pool.nslots = len >> AV_SLOT_SHIFT;
 	av->pool.map = bitmap_zalloc(av->pool.nslots, GFP_KERNEL);
@@ -694,8 +938,7 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	set_dma_ops(&pdev->dev, &av_dma_ops);
 	pci_set_master(pdev);
 
-	av->mdev.pci_dev = pdev;
-	err = vp_modern_probe(&av->mdev);
+	err = av_map_caps(av, &caps);
 	if (err)
 		goto err_ops;
 	av->vdev.id = av->mdev.id;
@@ -708,7 +951,7 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!err && test_hooks && device_create_file(&pdev->dev, &dev_attr_airlock_hostile))
 		dev_warn(&pdev->dev, "cannot add the test hook\n");
 	if (err) {
-		vp_modern_remove(&av->mdev);
+		av_unmap_caps(av);
 		set_dma_ops(&pdev->dev, NULL);
 		pool_destroy(&av->pool);
 		pci_release_region(pdev, bar);
@@ -740,7 +983,7 @@ static void av_remove(struct pci_dev *pdev)
 	/* Hold av until we are done: unregistering may drop the last ref. */
 	get_device(&av->vdev.dev);
 	unregister_virtio_device(&av->vdev);
-	vp_modern_remove(&av->mdev);
+	av_unmap_caps(av);
 	set_dma_ops(&pdev->dev, NULL);
 	if (av->pool.full)
 		dev_info(&pdev->dev, "bounce pool was full %lu times\n", av->pool.full);
@@ -791,13 +1034,13 @@ static struct pci_driver av_driver = {
 static void av_take_over(void)
 {
 	struct pci_dev *pdev = NULL;
-	int bar, err;
-	u32 off, len;
+	struct av_caps caps;
+	int err;
 
 	while ((pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, PCI_ANY_ID, pdev))) {
 		struct device_driver *drv = READ_ONCE(pdev->dev.driver);
 
-		if (!drv || drv == &av_driver.driver || find_bounce_cap(pdev, &bar, &off, &len))
+		if (!drv || drv == &av_driver.driver || find_caps(pdev, &caps))
 			continue;
 		pr_info("airlock_virtio %s: taking the device over from %s\n", pci_name(pdev), drv->name);
 		device_release_driver(&pdev->dev);
