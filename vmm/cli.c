@@ -1,6 +1,6 @@
 #include "cli.h"
 
-#include "../devices/isolation.h"
+#include "devkinds.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,190 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int parse_size(const char *s, uint64_t *out)
-{
-	unsigned shift = 0;
-	unsigned long long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: return -1;
-	}
-	if (*end != '\0')
-		return -1;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
-static int parse_uint(const char *s, unsigned *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 0xffffffffUL)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static enum cli_action fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum cli_action fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	/* One line, whatever the user's strings hold. */
-	for (char *p = err; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return CLI_ERROR;
-}
-
-/* A path the user named must be a readable regular file. */
-static int check_file(const char *path, char *why, size_t len)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
-		snprintf(why, len, "%s", strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, len, "not a regular file");
-		return -1;
-	}
-	return 0;
-}
-
-/* Bounce region sizes: a power of two from 4K to 1G. */
-static int parse_bounce(const char *s, size_t len, uint64_t *out)
-{
-	char buf[32];
-
-	if (len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (parse_size(buf, out) < 0 || !bounce_size_valid(*out))
-		return -1;
-	return 0;
-}
-
-/* --disk PATH[,ro][,bounce=SIZE] */
-static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *err, size_t errlen)
-{
-	const char *comma = strchr(val, ',');
-	size_t plen = comma ? (size_t)(comma - val) : strlen(val);
-	struct cfg_disk *d;
-	char *path, why[128];
-
-	if (cfg->ndisks == CFG_MAX_DISKS)
-		return fail(err, errlen, "--disk: at most %d disks", CFG_MAX_DISKS);
-	if (plen == 0 || plen >= sizeof(cfg->disk_paths[0]))
-		return fail(err, errlen, "--disk: '%s' has no usable path", val);
-	d = &cfg->disks[cfg->ndisks];
-	path = cfg->disk_paths[cfg->ndisks];
-	memcpy(path, val, plen);
-	path[plen] = '\0';
-	d->ro = 0;
-	d->bounce = 0;
-	while (comma) {
-		const char *opt = comma + 1;
-
-		comma = strchr(opt, ',');
-		size_t olen = comma ? (size_t)(comma - opt) : strlen(opt);
-
-		if (olen == 2 && !strncmp(opt, "ro", 2))
-			d->ro = 1;
-		else if (olen > 7 && !strncmp(opt, "bounce=", 7)) {
-			if (parse_bounce(opt + 7, olen - 7, &d->bounce) < 0)
-				return fail(err, errlen,
-					    "--disk %s: bounce=%.*s is not a power of two from 4K to 1G",
-					    path, (int)olen - 7, opt + 7);
-		} else
-			return fail(err, errlen, "--disk %s: unknown option '%.*s' (known: ro, bounce=)",
-				    path, (int)olen, opt);
-	}
-	if (access(path, d->ro ? R_OK : R_OK | W_OK) < 0) {
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-		return fail(err, errlen, "--disk %s: %s", path, why);
-	}
-	d->path = path;
-	cfg->ndisks++;
-	return CLI_RUN;
-}
-
-/* --net tap=NAME[,mac=xx:xx:xx:xx:xx:xx] */
-static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *err, size_t errlen)
-{
-	struct cfg_net *n;
-	const char *p = val;
-
-	if (cfg->nnets == CFG_MAX_DISKS)
-		return fail(err, errlen, "--net: at most %d interfaces", CFG_MAX_DISKS);
-	n = &cfg->nets[cfg->nnets];
-	memset(n, 0, sizeof(*n));
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len > 4 && !strncmp(p, "tap=", 4)) {
-			if (len - 4 >= sizeof(n->tap))
-				return fail(err, errlen, "--net: tap name '%.*s' is too long", (int)len - 4,
-					    p + 4);
-			memcpy(n->tap, p + 4, len - 4);
-			n->tap[len - 4] = '\0';
-		} else if (len == 21 && !strncmp(p, "mac=", 4)) {
-			unsigned m[6];
-			char c;
-
-			if (sscanf(p + 4, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
-				   &m[5], &c) < 6 || (m[0] & 1))
-				return fail(err, errlen, "--net: '%.*s' is not a unicast MAC address",
-					    (int)len, p);
-			for (int i = 0; i < 6; i++)
-				n->mac[i] = (uint8_t)m[i];
-			n->has_mac = 1;
-		} else if (len > 7 && !strncmp(p, "bounce=", 7)) {
-			if (parse_bounce(p + 7, len - 7, &n->bounce) < 0)
-				return fail(err, errlen, "--net: bounce=%.*s is not a power of two from 4K to 1G",
-					    (int)len - 7, p + 7);
-		} else {
-			return fail(err, errlen, "--net: unknown option '%.*s' (tap=NAME[,mac=MAC][,bounce=SIZE])",
-				    (int)len, p);
-		}
-		p += len + (end ? 1 : 0);
-	}
-	if (!n->tap[0])
-		return fail(err, errlen, "--net: tap=NAME is required");
-	cfg->nnets++;
-	return CLI_RUN;
-}
-
-enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL, OPT_RNG,
-	   OPT_ISOLATION, OPT_DISK, OPT_CONSOLE, OPT_NET, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON,
-	   OPT_SANDBOX };
+/* The general options; the device kinds' options (devkinds.c) come after
+ * them in one numbering (find_opt). */
+enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL,
+	   OPT_ISOLATION, OPT_CONSOLE, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON, OPT_SANDBOX };
 
 static const struct {
 	const char *name;
@@ -202,9 +22,8 @@ static const struct {
 } run_opts[] = {
 	{ "kernel", OPT_KERNEL, 0 },   { "initrd", OPT_INITRD, 0 }, { "cmdline", OPT_CMDLINE, 0 },
 	{ "mem", OPT_MEM, 0 },         { "cpus", OPT_CPUS, 0 },     { "log-level", OPT_LOG_LEVEL, 0 },
-	{ "rng", OPT_RNG, 1 },         { "isolation", OPT_ISOLATION, 0 },
-	{ "disk", OPT_DISK, 0 },       { "console", OPT_CONSOLE, 0 },
-	{ "net", OPT_NET, 0 },         { "bounce", OPT_BOUNCE, 0 },
+	{ "isolation", OPT_ISOLATION, 0 }, { "console", OPT_CONSOLE, 0 },
+	{ "bounce", OPT_BOUNCE, 0 },
 	{ "config", OPT_CONFIG, 0 },   { "stats-json", OPT_STATS_JSON, 0 },
 	{ "sandbox", OPT_SANDBOX, 0 },
 };
@@ -218,7 +37,7 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 	case OPT_KERNEL:
 	case OPT_INITRD:
 		if (check_file(val, why, sizeof(why)) < 0)
-			return fail(err, errlen, "--%s %s: %s", name, val, why);
+			return cli_fail(err, errlen, "--%s %s: %s", name, val, why);
 		if (id == OPT_KERNEL)
 			cfg->kernel = val;
 		else
@@ -229,38 +48,31 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		break;
 	case OPT_MEM:
 		if (parse_size(val, &cfg->mem_size) < 0)
-			return fail(err, errlen,
+			return cli_fail(err, errlen,
 				    "--mem: invalid size '%s' (a number with an optional K, M, G or T suffix)",
 				    val);
 		if (cfg->mem_size < CFG_MIN_MEM || cfg->mem_size > CFG_MAX_MEM)
-			return fail(err, errlen, "--mem: %s is out of range (32M to 1T)", val);
+			return cli_fail(err, errlen, "--mem: %s is out of range (32M to 1T)", val);
 		if (cfg->mem_size & 0xfff)
-			return fail(err, errlen, "--mem: %s is not a multiple of 4K", val);
+			return cli_fail(err, errlen, "--mem: %s is not a multiple of 4K", val);
 		break;
 	case OPT_CPUS:
 		if (parse_uint(val, &cfg->cpus) < 0 || cfg->cpus == 0 || cfg->cpus > CFG_MAX_CPUS)
-			return fail(err, errlen, "--cpus: '%s' is not a CPU count from 1 to %d", val,
+			return cli_fail(err, errlen, "--cpus: '%s' is not a CPU count from 1 to %d", val,
 				    CFG_MAX_CPUS);
 		break;
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(val, &cfg->log_level) < 0)
-			return fail(err, errlen,
+			return cli_fail(err, errlen,
 				    "--log-level: '%s' is not one of error, warn, info, debug", val);
 		break;
-	case OPT_RNG:
-		cfg->rng = 1;
-		break;
-	case OPT_DISK:
-		return parse_disk(val, cfg, err, errlen);
-	case OPT_NET:
-		return parse_net(val, cfg, err, errlen);
 	case OPT_CONSOLE:
 		if (!strcmp(val, "virtio"))
 			cfg->virtio_console = 1;
 		else if (!strcmp(val, "serial"))
 			cfg->virtio_console = 0;
 		else
-			return fail(err, errlen, "--console: '%s' is not serial or virtio", val);
+			return cli_fail(err, errlen, "--console: '%s' is not serial or virtio", val);
 		break;
 	case OPT_ISOLATION:
 		if (!strcmp(val, "strict"))
@@ -268,15 +80,15 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		else if (!strcmp(val, "off"))
 			cfg->strict = 0;
 		else
-			return fail(err, errlen, "--isolation: '%s' is not strict or off", val);
+			return cli_fail(err, errlen, "--isolation: '%s' is not strict or off", val);
 		break;
 	case OPT_BOUNCE:
 		if (parse_bounce(val, strlen(val), &cfg->bounce_size) < 0)
-			return fail(err, errlen, "--bounce: '%s' is not a power of two from 4K to 1G", val);
+			return cli_fail(err, errlen, "--bounce: '%s' is not a power of two from 4K to 1G", val);
 		break;
 	case OPT_STATS_JSON:
 		if (!*val)
-			return fail(err, errlen, "--stats-json needs a file name");
+			return cli_fail(err, errlen, "--stats-json needs a file name");
 		cfg->stats_json = val;
 		break;
 	case OPT_SANDBOX:
@@ -285,7 +97,7 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		else if (!strcmp(val, "off"))
 			cfg->sandbox = 0;
 		else
-			return fail(err, errlen, "--sandbox: '%s' is not on or off", val);
+			return cli_fail(err, errlen, "--sandbox: '%s' is not on or off", val);
 		break;
 	case OPT_CONFIG:
 		break;          /* read before the other options */
@@ -293,12 +105,41 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 	return CLI_RUN;
 }
 
+#define NRUN ((int)(sizeof(run_opts) / sizeof(run_opts[0])))
+#define MAX_OPTS 32             /* one bit each in cli_parse's "given" */
+
+/* Option k: run_opts[k] below NRUN, then the device kinds that have one. */
+static const struct device_kind *opt_kind(int k)
+{
+	for (unsigned j = 0, n = NRUN; j < device_nkinds; j++)
+		if (device_kinds[j].option && (int)n++ == k)
+			return &device_kinds[j];
+	return NULL;
+}
+
+static const char *opt_name(int k)
+{
+	return k < NRUN ? run_opts[k].name : opt_kind(k)->option;
+}
+
+static int opt_flag(int k)
+{
+	return k < NRUN ? run_opts[k].flag : opt_kind(k)->flag;
+}
+
+static enum cli_action opt_apply(int k, const char *val, struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (k < NRUN)
+		return apply_opt(run_opts[k].id, run_opts[k].name, val, cfg, err, errlen);
+	return opt_kind(k)->parse(val, cfg, err, errlen);
+}
+
 /* Looks an option up by name (namelen bytes of name). */
 static int find_opt(const char *name, size_t namelen)
 {
-	for (unsigned k = 0; k < sizeof(run_opts) / sizeof(run_opts[0]); k++)
-		if (strlen(run_opts[k].name) == namelen && !strncmp(run_opts[k].name, name, namelen))
-			return (int)k;
+	for (int k = 0; k < MAX_OPTS && (k < NRUN || opt_kind(k)); k++)
+		if (strlen(opt_name(k)) == namelen && !strncmp(opt_name(k), name, namelen))
+			return k;
 	return -1;
 }
 
@@ -393,30 +234,30 @@ static char *trim(char *s)
 static enum cli_action parse_profile(const char *path, uint32_t skip, struct vm_config *cfg,
 				     char *err, size_t errlen)
 {
-	unsigned first_line[sizeof(run_opts) / sizeof(run_opts[0])] = { 0 };
+	unsigned first_line[MAX_OPTS] = { 0 };
 	char why[256], *buf, *line, *next;
 	FILE *f = fopen(path, "re");
 	unsigned lineno = 0;
 	long size;
 
 	if (!f)
-		return fail(err, errlen, "--config %s: %s", path, strerror(errno));
+		return cli_fail(err, errlen, "--config %s: %s", path, strerror(errno));
 	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (1 << 20) ||
 	    fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
-		return fail(err, errlen, "--config %s: not a readable file of at most 1 MiB", path);
+		return cli_fail(err, errlen, "--config %s: not a readable file of at most 1 MiB", path);
 	}
 	buf = calloc(1, (size_t)size + 1);
 	if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) {
 		free(buf);
 		fclose(f);
-		return fail(err, errlen, "--config %s: cannot read it", path);
+		return cli_fail(err, errlen, "--config %s: cannot read it", path);
 	}
 	fclose(f);
 	if (!keep(cfg, buf))
-		return fail(err, errlen, "out of memory");
+		return cli_fail(err, errlen, "out of memory");
 	if (memchr(buf, '\0', (size_t)size))
-		return fail(err, errlen, "%s: not a text file", path);
+		return cli_fail(err, errlen, "%s: not a text file", path);
 
 	for (line = buf; line; line = next) {
 		char *eq, *key, *val, *hash;
@@ -437,42 +278,42 @@ static enum cli_action parse_profile(const char *path, uint32_t skip, struct vm_
 			}
 		eq = strchr(line, '=');
 		if (!eq)
-			return fail(err, errlen, "%s:%u: expected 'key = value', got '%s'", path, lineno,
+			return cli_fail(err, errlen, "%s:%u: expected 'key = value', got '%s'", path, lineno,
 				    trim(line));
 		*eq = '\0';
 		key = trim(line);
 		val = trim(eq + 1);
 		k = find_opt(key, strlen(key));
 		if (k < 0 || !strcmp(key, "config"))
-			return fail(err, errlen, "%s:%u: unknown key '%s' (keys are the flags' names: kernel, mem, disk, ...)",
+			return cli_fail(err, errlen, "%s:%u: unknown key '%s' (keys are the flags' names: kernel, mem, disk, ...)",
 				    path, lineno, key);
-		if (run_opts[k].id != OPT_DISK && run_opts[k].id != OPT_NET) {
+		if (k < NRUN || !opt_kind(k)->repeatable) {
 			if (first_line[k])
-				return fail(err, errlen, "%s:%u: '%s' is already set on line %u", path,
+				return cli_fail(err, errlen, "%s:%u: '%s' is already set on line %u", path,
 					    lineno, key, first_line[k]);
 			first_line[k] = lineno;
 		}
 		if (skip & (1u << k))
 			continue;
 		if (!*val)
-			return fail(err, errlen, "%s:%u: '%s' has no value", path, lineno, key);
-		if (run_opts[k].flag) {
+			return cli_fail(err, errlen, "%s:%u: '%s' has no value", path, lineno, key);
+		if (opt_flag(k)) {
 			if (!strcmp(val, "yes") || !strcmp(val, "on") || !strcmp(val, "true"))
 				val = "";
 			else if (!strcmp(val, "no") || !strcmp(val, "off") || !strcmp(val, "false"))
 				continue;
 			else
-				return fail(err, errlen, "%s:%u: '%s' takes yes or no, not '%s'", path,
+				return cli_fail(err, errlen, "%s:%u: '%s' takes yes or no, not '%s'", path,
 					    lineno, key, val);
 		} else {
 			val = expand(val, why, sizeof(why));
 			if (!val)
-				return fail(err, errlen, "%s:%u: %s: %s", path, lineno, key, why);
+				return cli_fail(err, errlen, "%s:%u: %s: %s", path, lineno, key, why);
 			if (!keep(cfg, val))
-				return fail(err, errlen, "out of memory");
+				return cli_fail(err, errlen, "out of memory");
 		}
-		if (apply_opt(run_opts[k].id, run_opts[k].name, val, cfg, why, sizeof(why)) == CLI_ERROR)
-			return fail(err, errlen, "%s:%u: %s", path, lineno, why);
+		if (opt_apply(k, val, cfg, why, sizeof(why)) == CLI_ERROR)
+			return cli_fail(err, errlen, "%s:%u: %s", path, lineno, why);
 	}
 	return CLI_RUN;
 }
@@ -493,18 +334,18 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 	err[0] = '\0';
 
 	if (argc < 2)
-		return fail(err, errlen, "no command given (try 'airlock --help')");
+		return cli_fail(err, errlen, "no command given (try 'airlock --help')");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
 		return CLI_HELP;
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return CLI_VERSION;
 	if (!strcmp(argv[1], "dump-dtb")) {
 		if (argc < 3 || !strncmp(argv[2], "--", 2))
-			return fail(err, errlen, "dump-dtb needs a FILE to write (airlock dump-dtb FILE [run options])");
+			return cli_fail(err, errlen, "dump-dtb needs a FILE to write (airlock dump-dtb FILE [run options])");
 		cfg->dump_dtb = argv[2];
 		first = 3;
 	} else if (strcmp(argv[1], "run") != 0) {
-		return fail(err, errlen, "unknown command '%s' (try 'airlock --help')", argv[1]);
+		return cli_fail(err, errlen, "unknown command '%s' (try 'airlock --help')", argv[1]);
 	}
 
 	/* Two passes: the command line first names what it sets (and the
@@ -518,35 +359,35 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 			if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
 				return CLI_HELP;
 			if (strncmp(arg, "--", 2) != 0)
-				return fail(err, errlen, "unexpected argument '%s'", arg);
+				return cli_fail(err, errlen, "unexpected argument '%s'", arg);
 			arg += 2;
 			eq = strchr(arg, '=');
 			namelen = eq ? (size_t)(eq - arg) : strlen(arg);
 			k = find_opt(arg, namelen);
 			if (k < 0)
-				return fail(err, errlen, "unknown option '--%.*s' (try 'airlock --help')",
+				return cli_fail(err, errlen, "unknown option '--%.*s' (try 'airlock --help')",
 					    (int)namelen, arg);
-			if (run_opts[k].flag) {
+			if (opt_flag(k)) {
 				if (eq)
-					return fail(err, errlen, "--%s takes no value", run_opts[k].name);
+					return cli_fail(err, errlen, "--%s takes no value", opt_name(k));
 			} else if (eq)
 				val = eq + 1;
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return fail(err, errlen, "--%s needs a value", run_opts[k].name);
+				return cli_fail(err, errlen, "--%s needs a value", opt_name(k));
 			if (pass == 0) {
 				given |= 1u << k;
-				if (run_opts[k].id == OPT_CONFIG) {
+				if (k < NRUN && run_opts[k].id == OPT_CONFIG) {
 					if (profile)
-						return fail(err, errlen, "--config given twice");
+						return cli_fail(err, errlen, "--config given twice");
 					profile = val;
 				}
 				continue;
 			}
-			if (run_opts[k].id == OPT_CONFIG)
+			if (k < NRUN && run_opts[k].id == OPT_CONFIG)
 				continue;
-			if (apply_opt(run_opts[k].id, run_opts[k].name, val, cfg, err, errlen) == CLI_ERROR)
+			if (opt_apply(k, val, cfg, err, errlen) == CLI_ERROR)
 				return CLI_ERROR;
 		}
 		if (pass == 0 && profile &&
@@ -554,13 +395,13 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 			return CLI_ERROR;
 	}
 	if (!cfg->kernel)
-		return fail(err, errlen, "--kernel is required");
+		return cli_fail(err, errlen, "--kernel is required");
 	/* Device processes go with strict isolation: with isolation off the
 	 * devices reach guest RAM, which a device process must not map. */
 	if (cfg->sandbox < 0)
 		cfg->sandbox = cfg->strict;
 	if (cfg->sandbox && !cfg->strict)
-		return fail(err, errlen, "--sandbox on needs --isolation strict (with isolation off the devices reach all of guest RAM)");
+		return cli_fail(err, errlen, "--sandbox on needs --isolation strict (with isolation off the devices reach all of guest RAM)");
 	return CLI_RUN;
 }
 
@@ -583,13 +424,11 @@ void cli_usage(void)
 	       "  --mem SIZE           guest RAM, K/M/G/T suffixes, 32M..1T  [256M]\n"
 	       "  --cpus N             virtual CPUs, 1..%d  [1]\n"
 	       "  --log-level LEVEL    error, warn, info or debug; info prints the\n"
-	       "                       exit summary  [warn]\n"
-	       "  --disk PATH[,ro][,bounce=SIZE]  a virtio-blk disk on a raw image;\n"
-	       "                       repeatable  [none]\n"
-	       "  --net tap=NAME[,mac=MAC][,bounce=SIZE]  virtio-net on an existing tap;\n"
-	       "                       repeatable  [none]\n"
-	       "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n"
-	       "  --console serial|virtio  where typed input goes: the UART (ttyS0) or a\n"
+	       "                       exit summary  [warn]\n", CFG_MAX_CPUS);
+	for (unsigned j = 0; j < device_nkinds; j++)
+		if (device_kinds[j].usage)
+			fputs(device_kinds[j].usage, stdout);
+	printf("  --console serial|virtio  where typed input goes: the UART (ttyS0) or a\n"
 	       "                       virtio console (hvc0; use console=hvc0)  [serial]\n"
 	       "  --isolation strict|off  strict: each device reaches only its bounce BAR\n"
 	       "                       (VIRTIO_F_SWIOTLB; needs the airlock guest driver);\n"
@@ -608,6 +447,5 @@ void cli_usage(void)
 	       "  1  runtime failure (no /dev/kvm, bad kernel, I/O error, a signal, ...)\n"
 	       "  2  usage error (bad flag or value, bad profile line)\n"
 	       "  3  the guest crashed: x86 triple fault, or a KVM crash event\n"
-	       "  4  a device process died (the VM is stopped)\n",
-	       CFG_MAX_CPUS);
+	       "  4  a device process died (the VM is stopped)\n");
 }

@@ -1,16 +1,13 @@
 #include "virtio_host.h"
 
 #include "config.h"
+#include "devkinds.h"
 #include "irq.h"
 #include "../lib/log.h"
 #include "mem.h"
 #include "pciwin.h"
 #include "../devices/virtio_pci.h"
-#include "../devices/virtio_blk.h"
-#include "../devices/virtio_console.h"
-#include "../devices/virtio_net.h"
 #include "console.h"
-#include "../devices/virtio_rng.h"
 #include "../arch/arch.h"
 #include "sandbox.h"
 #include "util.h"
@@ -32,6 +29,7 @@ struct virtio_host {
 	struct virtio_device *dev[MAX_VIRTIO];
 	struct sandbox *sb[MAX_VIRTIO];   /* its device process, or NULL */
 	struct bounce_region bounce[MAX_VIRTIO];  /* strict: its region */
+	unsigned kind_end[DEVICE_MAX_KINDS];  /* devices of device_kinds[k] end before this */
 };
 
 static int ioeventfd(int vm_fd, uint64_t addr, int fd, bool assign)
@@ -224,26 +222,20 @@ struct virtio_host *virtio_host_init(const struct virtio_host_env *env)
 
 		dma_window_add(&h->ram, r->gpa, r->size, env->mem->host + r->offset);
 	}
-	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		const struct cfg_disk *d = &cfg->disks[i];
+	/* In the table's order, which fixes the PCI slots. */
+	for (unsigned k = 0; k < device_nkinds; k++) {
+		const struct device_kind *kind = &device_kinds[k];
 
-		if (add_device(h, virtio_blk_create(d->path, d->ro), d->bounce ? d->bounce : cfg->bounce_size) < 0)
-			goto err;
-	}
-	for (unsigned i = 0; i < cfg->nnets; i++) {
-		const struct cfg_net *n = &cfg->nets[i];
+		for (unsigned i = 0; i < kind->count(cfg); i++) {
+			uint64_t bounce = 0;
 
-		if (add_device(h, virtio_net_create(n->tap, n->has_mac ? n->mac : NULL),
-			       n->bounce ? n->bounce : cfg->bounce_size) < 0)
-			goto err;
-	}
-	if (cfg->rng && add_device(h, virtio_rng_create(), cfg->bounce_size) < 0)
-		goto err;
-	if (cfg->virtio_console) {
-		if (add_device(h, virtio_console_create(STDOUT_FILENO), cfg->bounce_size) < 0)
-			goto err;
-		/* Typed input now goes to hvc0; the UART keeps early output. */
-		console_set_input(env->console, virtio_pci_input, h->vp[h->nr - 1]);
+			if (add_device(h, kind->create(cfg, i, &bounce), bounce ? bounce : cfg->bounce_size) < 0)
+				goto err;
+			/* Typed input now goes to hvc0; the UART keeps early output. */
+			if (kind->console_input)
+				console_set_input(env->console, virtio_pci_input, h->vp[h->nr - 1]);
+		}
+		h->kind_end[k] = h->nr;
 	}
 	return h;
 err:
@@ -254,6 +246,15 @@ err:
 struct virtio_pci *virtio_host_device(const struct virtio_host *h, unsigned i)
 {
 	return h && i < h->nr ? h->vp[i] : NULL;
+}
+
+static const struct device_kind *kind_of(const struct virtio_host *h, unsigned i)
+{
+	unsigned k = 0;
+
+	while (i >= h->kind_end[k])
+		k++;
+	return &device_kinds[k];
 }
 
 int virtio_host_start(struct virtio_host *h)
@@ -267,7 +268,7 @@ int virtio_host_start(struct virtio_host *h)
 		h->sb[i] = sandbox_start(&h->env.sandbox, h->vp[i], &ops, h->vp, h->nr);
 		if (!h->sb[i])
 			return -1;
-		if (h->dev[i]->type == 3)
+		if (kind_of(h, i)->console_input)
 			console_set_input(h->env.console, sandbox_console_input, h->sb[i]);
 	}
 	return 0;
