@@ -115,8 +115,6 @@ uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned len)
 
 	if ((len != 1 && len != 2 && len != 4) || (off & (len - 1)) || off + len > PCI_CFG_SIZE)
 		return 0xffffffffu;
-	if (d->fwd_read)
-		return d->fwd_read(d->fwd_opaque, off, len);
 	if (off >= 0x40 && off < d->cap_end && d->cap_read)
 		d->cap_read(d, off, len);
 	for (unsigned i = 0; i < len; i++)
@@ -130,10 +128,6 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, unsigned len, uint32_t val)
 
 	if ((len != 1 && len != 2 && len != 4) || (off & (len - 1)) || off + len > PCI_CFG_SIZE)
 		return;
-	if (d->fwd_write) {
-		d->fwd_write(d->fwd_opaque, off, len, val);
-		return;
-	}
 	for (unsigned i = 0; i < len; i++) {
 		unsigned o = off + i;
 		uint8_t b = (uint8_t)(val >> (8 * i));
@@ -163,22 +157,46 @@ void pci_bus_add_host_bridge(struct pci_bus *bus, struct pci_dev *hb)
 	 * QEMU's GPEX do: any host bridge will do, the guest only needs 00.0. */
 	pci_dev_init(hb, 0x8086, 0x0d57, 0x06000000, 0, 0);
 	hb->name = "host-bridge";
-	bus->dev[0] = hb;
+	bus->fn[0] = (struct pci_fn){ &pci_dev_fn_ops, hb };
 }
 
-int pci_bus_add(struct pci_bus *bus, struct pci_dev *d)
+static uint32_t dev_cfg_read(void *d, unsigned off, unsigned len)
+{
+	return pci_cfg_read(d, off, len);
+}
+
+static void dev_cfg_write(void *d, unsigned off, unsigned len, uint32_t val)
+{
+	pci_cfg_write(d, off, len, val);
+}
+
+const struct pci_fn_ops pci_dev_fn_ops = { dev_cfg_read, dev_cfg_write, NULL };
+
+int pci_bus_add_fn(struct pci_bus *bus, const struct pci_fn_ops *ops, void *opaque)
 {
 	for (int s = 1; s < PCI_MAX_DEVICES; s++) {
-		if (!bus->dev[s]) {
-			bus->dev[s] = d;
+		if (!bus->fn[s].ops) {
+			bus->fn[s] = (struct pci_fn){ ops, opaque };
 			return s;
 		}
 	}
 	return -ENOSPC;
 }
 
+int pci_bus_add(struct pci_bus *bus, struct pci_dev *d)
+{
+	return pci_bus_add_fn(bus, &pci_dev_fn_ops, d);
+}
+
+void pci_bus_set_fn(struct pci_bus *bus, int slot, const struct pci_fn_ops *ops, void *opaque)
+{
+	pthread_mutex_lock(&bus->lock);
+	bus->fn[slot] = (struct pci_fn){ ops, opaque };
+	pthread_mutex_unlock(&bus->lock);
+}
+
 /* One access to function 0 of slot on bus 0 (d NULL: nothing there). */
-static void cfg_access(struct pci_dev *d, unsigned off, uint8_t *data, unsigned len, bool is_write)
+static void cfg_access(const struct pci_fn *d, unsigned off, uint8_t *data, unsigned len, bool is_write)
 {
 	uint32_t v = 0;
 
@@ -187,7 +205,7 @@ static void cfg_access(struct pci_dev *d, unsigned off, uint8_t *data, unsigned 
 		cfg_access(d, off + 4, data + 4, 4, is_write);
 		return;
 	}
-	if (!d || len > 4) {
+	if (!d || !d->ops || len > 4 || (len != 1 && len != 2 && len != 4) || (off & (len - 1))) {
 		if (!is_write)
 			memset(data, 0xff, len);
 		return;
@@ -195,9 +213,9 @@ static void cfg_access(struct pci_dev *d, unsigned off, uint8_t *data, unsigned 
 	if (is_write) {
 		for (unsigned i = 0; i < len; i++)
 			v |= (uint32_t)data[i] << (8 * i);
-		pci_cfg_write(d, off, len, v);
+		d->ops->cfg_write(d->opaque, off, len, v);
 	} else {
-		v = pci_cfg_read(d, off, len);
+		v = d->ops->cfg_read(d->opaque, off, len);
 		for (unsigned i = 0; i < len; i++)
 			data[i] = (uint8_t)(v >> (8 * i));
 	}
@@ -209,7 +227,7 @@ static void cfg_access(struct pci_dev *d, unsigned off, uint8_t *data, unsigned 
 void pci_conf1_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
 {
 	struct pci_bus *bus = opaque;
-	struct pci_dev *d = NULL;
+	const struct pci_fn *d = NULL;
 	uint32_t a;
 
 	pthread_mutex_lock(&bus->lock);
@@ -227,7 +245,7 @@ void pci_conf1_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool 
 	} else {
 		a = bus->conf1_addr;
 		if ((a & 0x80000000u) && ((a >> 16) & 0xff) == 0 && ((a >> 8) & 7) == 0)
-			d = bus->dev[(a >> 11) & 0x1f];
+			d = &bus->fn[(a >> 11) & 0x1f];
 		cfg_access(d, (a & 0xfc) + (unsigned)(off - 4), data, len, is_write);
 	}
 	pthread_mutex_unlock(&bus->lock);
@@ -238,13 +256,13 @@ void pci_conf1_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool 
 void pci_ecam_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
 {
 	struct pci_bus *bus = opaque;
-	struct pci_dev *d = NULL;
+	const struct pci_fn *d = NULL;
 	unsigned reg = (unsigned)(off & 0xfff);
 
 	pthread_mutex_lock(&bus->lock);
 	if ((off >> 20) == 0 && ((off >> 12) & 7) == 0)
-		d = bus->dev[(off >> 15) & 0x1f];
-	if (d && reg >= PCI_CFG_SIZE) {
+		d = &bus->fn[(off >> 15) & 0x1f];
+	if (d && d->ops && reg >= PCI_CFG_SIZE) {
 		if (!is_write)
 			memset(data, 0, len);
 	} else {

@@ -68,16 +68,30 @@ struct pci_dev {
 	pci_cfg_fn cap_read;        /* before a read of capability bytes */
 	void *opaque;
 	const char *name;
-	/* Set when the function lives in another process (vmm/sandbox.c):
-	 * every config access goes there instead. */
-	uint32_t (*fwd_read)(void *opaque, unsigned off, unsigned len);
-	void (*fwd_write)(void *opaque, unsigned off, unsigned len, uint32_t val);
-	void *fwd_opaque;
 };
+
+/* A PCI function as the bus and the VM reach it: its config space and its
+ * BAR0 registers. One whose state is here is a struct pci_dev with its
+ * owner's BAR0 handler (virtio_pci.c); one that lives in a device process
+ * is that process's proxy (vmm/sandbox.c): same operations, other side. */
+struct pci_fn_ops {
+	uint32_t (*cfg_read)(void *fn, unsigned off, unsigned len);
+	void (*cfg_write)(void *fn, unsigned off, unsigned len, uint32_t val);
+	/* BAR0 as an I/O bus handler; NULL: no BAR0 registers. */
+	void (*bar0_io)(void *fn, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+};
+
+struct pci_fn {
+	const struct pci_fn_ops *ops;
+	void *opaque;
+};
+
+/* A plain struct pci_dev (config space only), e.g. the host bridge. */
+extern const struct pci_fn_ops pci_dev_fn_ops;
 
 struct pci_bus {
 	pthread_mutex_t lock;
-	struct pci_dev *dev[PCI_MAX_DEVICES];   /* bus 0, function 0 of each slot */
+	struct pci_fn fn[PCI_MAX_DEVICES];      /* bus 0, function 0 of each slot */
 	uint32_t conf1_addr;                    /* latched at 0xCF8 */
 };
 
@@ -103,8 +117,13 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, unsigned len, uint32_t val);
 bool pci_bar_decodes(const struct pci_dev *d, int bar, uint64_t *addr);
 
 void pci_bus_init(struct pci_bus *bus);
-/* Slot for a new device (1..31; slot 0 is the host bridge), or -ENOSPC. */
+/* Slot for a new function (1..31; slot 0 is the host bridge), or -ENOSPC;
+ * pci_bus_add for a plain struct pci_dev. */
+int pci_bus_add_fn(struct pci_bus *bus, const struct pci_fn_ops *ops, void *opaque);
 int pci_bus_add(struct pci_bus *bus, struct pci_dev *d);
+/* The function in slot is now reached through ops (a device process took
+ * it over). Under the bus lock: no access sees half of the change. */
+void pci_bus_set_fn(struct pci_bus *bus, int slot, const struct pci_fn_ops *ops, void *opaque);
 /* Creates the host bridge at 00.0. */
 void pci_bus_add_host_bridge(struct pci_bus *bus, struct pci_dev *hb);
 

@@ -353,6 +353,18 @@ void virtio_pci_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, 
 	pthread_mutex_unlock(&vp->lock);
 }
 
+static uint32_t fn_cfg_read(void *vp, unsigned off, unsigned len)
+{
+	return pci_cfg_read(&((struct virtio_pci *)vp)->pci, off, len);
+}
+
+static void fn_cfg_write(void *vp, unsigned off, unsigned len, uint32_t val)
+{
+	pci_cfg_write(&((struct virtio_pci *)vp)->pci, off, len, val);
+}
+
+const struct pci_fn_ops virtio_pci_fn_ops = { fn_cfg_read, fn_cfg_write, virtio_pci_bar_io };
+
 /* --- PCI glue ------------------------------------------------------------ */
 
 static void bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)

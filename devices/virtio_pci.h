@@ -162,6 +162,10 @@ void virtio_pci_host_fd_ready(struct virtio_pci *vp);
 /* I/O bus handler for BAR0. */
 void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool is_write);
 
+/* The function in this process (opaque: the struct virtio_pci): its config
+ * space and BAR0 as the bus and the VM reach them. */
+extern const struct pci_fn_ops virtio_pci_fn_ops;
+
 /* For the transport's own files: a virtio vendor capability (cfg_type,
  * BAR, offset, length; extra bytes after the 16). Its offset, or -1. */
 int virtio_pci_add_cap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,

@@ -280,8 +280,6 @@ static void shadow_init(struct sandbox *sb)
 	sb->shadow.bar_changed = shadow_bar_changed;
 	sb->shadow.cap_written = NULL;
 	sb->shadow.cap_read = NULL;
-	sb->shadow.fwd_read = NULL;
-	sb->shadow.fwd_write = NULL;
 	sb->shadow.opaque = sb;
 	sb->shadow_msix = sb->vp->msix;
 	sb->shadow_msix.dev = &sb->shadow;
@@ -355,7 +353,7 @@ gone:
 	return -1;
 }
 
-void sandbox_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
+static void bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)
 {
 	struct sb_req q = { .type = is_write ? SB_BAR_WRITE : SB_BAR_READ, .off = (uint32_t)off,
 			    .len = len };
@@ -406,6 +404,8 @@ size_t sandbox_console_input(void *opaque, const uint8_t *buf, size_t len)
 	return r.val <= q.len ? (size_t)r.val : 0;
 }
 
+const struct pci_fn_ops sandbox_fn_ops = { cfg_read, cfg_write, bar_io };
+
 int sandbox_sync_stats(struct sandbox *sb)
 {
 	struct sb_req q = { .type = SB_STATS };
@@ -419,14 +419,11 @@ int sandbox_sync_stats(struct sandbox *sb)
 	return 0;
 }
 
-/* From here on vp's registers are the process's: forward config space, and
- * listen for its events. false (sb freed) when that cannot start. */
+/* From here on vp's registers are the process's (sandbox_fn_ops reach
+ * them), and we listen for its events. false (sb freed) when that cannot start. */
 static bool proxy_start(struct sandbox *sb)
 {
 	shadow_init(sb);
-	sb->vp->pci.fwd_read = cfg_read;
-	sb->vp->pci.fwd_write = cfg_write;
-	sb->vp->pci.fwd_opaque = sb;
 	if (pthread_create(&sb->evt_thread, NULL, evt_thread, sb) != 0) {
 		pr_err("%s: cannot start its event thread", sb->vp->dev->name);
 		sandbox_stop(sb);

@@ -37,8 +37,11 @@ struct sandbox *sandbox_attach(const struct sandbox_host *host, struct virtio_pc
  * it before killing it (5 s; the tests shorten it). */
 extern int sandbox_timeout_ms;
 
-/* I/O bus handler for the device's BAR0, in place of virtio_pci_bar_io. */
-void sandbox_bar_io(void *sb, uint64_t off, uint8_t *data, unsigned len, bool is_write);
+/* The function as its device process serves it (opaque: the struct
+ * sandbox): what the bus and the VM use in place of virtio_pci_fn_ops once
+ * the process runs. Config writes update airlock's shadow of the function
+ * (BAR placement, MSI-X routes) before they are forwarded. */
+extern const struct pci_fn_ops sandbox_fn_ops;
 
 /* Console input for a virtio-console device process. */
 size_t sandbox_console_input(void *sb, const uint8_t *buf, size_t len);

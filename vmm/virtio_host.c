@@ -28,6 +28,7 @@ struct virtio_host {
 	struct virtio_pci *vp[MAX_VIRTIO];
 	struct virtio_device *dev[MAX_VIRTIO];
 	struct sandbox *sb[MAX_VIRTIO];   /* its device process, or NULL */
+	struct pci_fn fn[MAX_VIRTIO];     /* how its registers are reached */
 	struct bounce_region bounce[MAX_VIRTIO];  /* strict: its region */
 	unsigned kind_end[DEVICE_MAX_KINDS];  /* devices of device_kinds[k] end before this */
 };
@@ -70,21 +71,20 @@ static int map_bar(void *host, struct virtio_pci *vp, uint64_t addr, bool mapped
 {
 	struct virtio_host *h = host;
 	unsigned i = index_of(h, vp);
-	/* A sandboxed device's registers live in its process. */
-	struct sandbox *sb = i < h->nr ? h->sb[i] : NULL;
-	void *owner = sb ? (void *)sb : (void *)vp;
+	/* Where its registers are: here, or in its device process. */
+	struct pci_fn fn = i < h->nr ? h->fn[i] : (struct pci_fn){ &virtio_pci_fn_ops, vp };
 
 	if (mapped) {
 		if (!placement_ok(h, vp, addr, VP_BAR_SIZE, "BAR0"))
 			return -1;
 		/* Refused over another range (a device's, the ECAM, a UART). */
-		if (iobus_register(h->env.bus, IO_MMIO, addr, VP_BAR_SIZE,
-				   sb ? sandbox_bar_io : virtio_pci_bar_io, owner, vp->dev->name) < 0) {
+		if (iobus_register(h->env.bus, IO_MMIO, addr, VP_BAR_SIZE, fn.ops->bar0_io, fn.opaque,
+				   vp->dev->name) < 0) {
 			pr_warn("%s (00:%02x.0): BAR0 at %#llx overlaps another range; not mapped",
 				vp->dev->name, vp->slot, (unsigned long long)addr);
 			return -1;
 		}
-	} else if (iobus_unregister(h->env.bus, IO_MMIO, addr, owner) < 0) {
+	} else if (iobus_unregister(h->env.bus, IO_MMIO, addr, fn.opaque) < 0) {
 		return -1;      /* it was not mapped there: nothing of ours to undo */
 	}
 	for (unsigned q = 0; q < vp->dev->nqueues; q++) {
@@ -175,7 +175,8 @@ static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t
 	 * region (the airlock guest driver must refuse such a device). */
 	if (test_hook("host-hides-access-platform"))
 		vp->offered &= ~(1ULL << VIRTIO_F_ACCESS_PLATFORM);
-	slot = pci_bus_add(h->env.pci, &vp->pci);
+	h->fn[h->nr - 1] = (struct pci_fn){ &virtio_pci_fn_ops, vp };
+	slot = pci_bus_add_fn(h->env.pci, &virtio_pci_fn_ops, vp);
 	bar = pci_windows_alloc(h->env.win, VP_BAR_SIZE, false);
 	if (slot < 0 || !bar) {
 		pr_err("%s: no room on the PCI bus", dev->name);
@@ -268,6 +269,8 @@ int virtio_host_start(struct virtio_host *h)
 		h->sb[i] = sandbox_start(&h->env.sandbox, h->vp[i], &ops, h->vp, h->nr);
 		if (!h->sb[i])
 			return -1;
+		h->fn[i] = (struct pci_fn){ &sandbox_fn_ops, h->sb[i] };
+		pci_bus_set_fn(h->env.pci, (int)h->vp[i]->slot, &sandbox_fn_ops, h->sb[i]);
 		if (kind_of(h, i)->console_input)
 			console_set_input(h->env.console, sandbox_console_input, h->sb[i]);
 	}

@@ -148,7 +148,7 @@ static long bar_read(uint32_t *val)
 	uint8_t d[4] = { 0 };
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	sandbox_bar_io(sb, 0, d, 4, false);
+	sandbox_fn_ops.bar0_io(sb, 0, d, 4, false);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	memcpy(val, d, 4);
 	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
@@ -242,14 +242,14 @@ static void airlock_maps_bar0_where_the_guest_put_it(void **state)
 	(void)state;
 	start(GOOD);
 	memset(&bar0, 0, sizeof(bar0));
-	pci_cfg_write(&vp.pci, PCI_BAR0, 4, 0xc0010000);
-	pci_cfg_write(&vp.pci, PCI_BAR0 + 4, 4, 0);
+	sandbox_fn_ops.cfg_write(sb, PCI_BAR0, 4, 0xc0010000);
+	sandbox_fn_ops.cfg_write(sb, PCI_BAR0 + 4, 4, 0);
 	assert_int_equal(bar0.calls, 0);                        /* not decoding yet */
-	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	sandbox_fn_ops.cfg_write(sb, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	assert_int_equal(bar0.calls, 1);
 	assert_true(bar0.mapped);
 	assert_int_equal(bar0.addr, 0xc0010000);
-	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, 0);
+	sandbox_fn_ops.cfg_write(sb, PCI_COMMAND, 2, 0);
 	assert_int_equal(bar0.calls, 2);
 	assert_false(bar0.mapped);
 	assert_false(latch.fired);
@@ -263,9 +263,9 @@ static void airlock_routes_vectors_as_the_guest_programmed_them(void **state)
 	(void)state;
 	start(GOOD);
 	memset(&route, 0, sizeof(route));
-	sandbox_bar_io(sb, VP_MSIX_OFF + 16, (uint8_t *)&lo, 4, true);     /* vector 1 */
-	sandbox_bar_io(sb, VP_MSIX_OFF + 16 + 4, (uint8_t *)&hi, 4, true);
-	sandbox_bar_io(sb, VP_MSIX_OFF + 16 + 8, (uint8_t *)&data, 4, true);
+	sandbox_fn_ops.bar0_io(sb, VP_MSIX_OFF + 16, (uint8_t *)&lo, 4, true);     /* vector 1 */
+	sandbox_fn_ops.bar0_io(sb, VP_MSIX_OFF + 16 + 4, (uint8_t *)&hi, 4, true);
+	sandbox_fn_ops.bar0_io(sb, VP_MSIX_OFF + 16 + 8, (uint8_t *)&data, 4, true);
 	assert_int_equal(route.calls, 3);
 	assert_int_equal(route.gsi, vp.vec_gsi[1]);
 	assert_int_equal(route.addr, 0xfee01000);
