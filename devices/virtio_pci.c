@@ -353,6 +353,22 @@ void virtio_pci_bar_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, 
 	pthread_mutex_unlock(&vp->lock);
 }
 
+void virtio_pci_counters(const struct virtio_pci *vp, struct vp_counters *c)
+{
+	if (vp->has_remote) {
+		*c = vp->remote;
+		return;
+	}
+	*c = (struct vp_counters){ vp->stats.chains, vp->stats.read, vp->stats.written, vp->faults,
+				   dma_denied(vp->win) };
+}
+
+void virtio_pci_set_counters(struct virtio_pci *vp, const struct vp_counters *c)
+{
+	vp->remote = *c;
+	vp->has_remote = true;
+}
+
 static uint32_t fn_cfg_read(void *vp, unsigned off, unsigned len)
 {
 	return pci_cfg_read(&((struct virtio_pci *)vp)->pci, off, len);

@@ -25,6 +25,14 @@
 
 struct virtio_pci;
 
+/* A device's counters as the exit summary reports them, named once: the
+ * transport fills them (virtio_pci_counters), a device process sends them
+ * as they are, the summary prints them. */
+struct vp_counters {
+	uint64_t requests, bytes_read, bytes_written;   /* chains served, data moved */
+	uint64_t ring_refusals, dma_denials;
+};
+
 /* What a device model gets from the transport on each call, and keeps
  * none of: the window its buffers live in, and a handle for the
  * virtio_io_* calls below. Models hold no pointer to the transport. */
@@ -134,6 +142,10 @@ struct virtio_pci {
 	int stop_fd, epoll_fd;
 
 	uint64_t faults;               /* ring refusals (NEEDS_RESET) */
+	/* Sandboxed: its device process's counters, which stand for this
+	 * copy's (set by virtio_pci_set_counters). */
+	struct vp_counters remote;
+	bool has_remote;
 	struct virtq_stats stats;      /* requests served, bytes moved */
 	struct virtq_chain chain;      /* the request being served */
 	bool warned;                   /* since the last reset */
@@ -158,6 +170,10 @@ void virtio_pci_destroy(struct virtio_pci *vp);
 /* The device's host fd has input (what the I/O thread runs on its epoll
  * event; tests and fuzzers call it directly). */
 void virtio_pci_host_fd_ready(struct virtio_pci *vp);
+
+/* The device's counters (its device process's, once they came back). */
+void virtio_pci_counters(const struct virtio_pci *vp, struct vp_counters *c);
+void virtio_pci_set_counters(struct virtio_pci *vp, const struct vp_counters *c);
 
 /* I/O bus handler for BAR0. */
 void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool is_write);

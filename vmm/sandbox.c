@@ -128,8 +128,7 @@ static void child_serve(struct sandbox *sb, const struct sb_req *q, struct sb_re
 		r->val = virtio_pci_input(vp, q->data, q->len);     /* 0 unless it takes input */
 		break;
 	case SB_STATS:
-		r->stats = (struct sb_stats){ vp->stats.chains, vp->stats.read, vp->stats.written,
-					      vp->faults, dma_denied(vp->win) };
+		virtio_pci_counters(vp, &r->stats);
 		break;
 	}
 }
@@ -413,9 +412,7 @@ int sandbox_sync_stats(struct sandbox *sb)
 
 	if (call(sb, &q, &r) < 0)
 		return -1;
-	sb->vp->stats = (struct virtq_stats){ r.stats.chains, r.stats.read, r.stats.written };
-	sb->vp->faults = r.stats.faults;
-	sb->vp->win->denied = r.stats.denied;
+	virtio_pci_set_counters(sb->vp, &r.stats);
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 #ifndef AIRLOCK_SANDBOX_MSG_H
 #define AIRLOCK_SANDBOX_MSG_H
 
+#include "../devices/virtio_pci.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,16 +37,12 @@ struct sb_req {
 	uint8_t data[SB_MAX_INPUT];
 };
 
-struct sb_stats {
-	uint64_t chains, read, written, faults, denied;
-};
-
 struct sb_reply {
 	uint16_t version, pad;
 	uint32_t seq;           /* the request's */
 	uint32_t status;        /* 0, or an errno for a refused request */
 	uint64_t val;           /* value read / bytes taken */
-	struct sb_stats stats;
+	struct vp_counters stats;       /* SB_STATS */
 };
 
 enum sb_event_type { SB_EV_INTX = 1 };

@@ -27,15 +27,18 @@ void stats_log(const struct run_summary *s)
 	bool bad = s->exit_status != 0;
 
 	for (unsigned i = 0; (vp = virtio_host_device(s->virtio, i)); i++) {
-		uint64_t denied = dma_denied(vp->win);
-		enum log_level lvl = vp->faults || denied || bad ? LOG_WARN : LOG_INFO;
+		struct vp_counters c;
+		enum log_level lvl;
+
+		virtio_pci_counters(vp, &c);
+		lvl = c.ring_refusals || c.dma_denials || bad ? LOG_WARN : LOG_INFO;
 
 		if (lvl <= log_level)
 			log_msg(lvl, "%s (00:%02x.0): %llu requests, %llu ring refusals, %llu DMA denials; "
 				"%llu bytes read and %llu written %s", vp->dev->name, vp->slot,
-				(unsigned long long)vp->stats.chains, (unsigned long long)vp->faults,
-				(unsigned long long)denied, (unsigned long long)vp->stats.read,
-				(unsigned long long)vp->stats.written,
+				(unsigned long long)c.requests, (unsigned long long)c.ring_refusals,
+				(unsigned long long)c.dma_denials, (unsigned long long)c.bytes_read,
+				(unsigned long long)c.bytes_written,
 				vp->iso.bounce.size ? "through its bounce region" : "in guest RAM");
 	}
 	if (!bad && log_level < LOG_INFO)
@@ -59,15 +62,17 @@ int stats_write_json(const struct run_summary *s, FILE *f)
 	json_string(f, s->exit_why);
 	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"devices\": [", s->strict ? "strict" : "off");
 	for (unsigned i = 0; (vp = virtio_host_device(s->virtio, i)); i++) {
+		struct vp_counters c;
+
+		virtio_pci_counters(vp, &c);
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		json_string(f, vp->dev->name);
 		fprintf(f, ", \"pci\": \"00:%02x.0\", \"requests\": %llu, \"bytes_read\": %llu, "
 			"\"bytes_written\": %llu, \"bounce_region_bytes\": %llu, \"ring_refusals\": %llu, "
 			"\"dma_denials\": %llu}",
-			vp->slot, (unsigned long long)vp->stats.chains,
-			(unsigned long long)vp->stats.read, (unsigned long long)vp->stats.written,
-			(unsigned long long)vp->iso.bounce.size, (unsigned long long)vp->faults,
-			(unsigned long long)dma_denied(vp->win));
+			vp->slot, (unsigned long long)c.requests, (unsigned long long)c.bytes_read,
+			(unsigned long long)c.bytes_written, (unsigned long long)vp->iso.bounce.size,
+			(unsigned long long)c.ring_refusals, (unsigned long long)c.dma_denials);
 	}
 	fprintf(f, "\n  ],\n  \"vcpus\": [");
 	for (unsigned i = 0; i < s->nr_vcpus; i++) {
