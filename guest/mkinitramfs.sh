@@ -39,7 +39,7 @@ case $arch in
 amd64) cc=gcc ;;
 arm64) cc=aarch64-linux-gnu-gcc; [ "$(uname -m)" = aarch64 ] && cc=gcc ;;
 esac
-key=$( (cat "$busybox" "$here/init.sh" "$0" "$here/hostile/hostile.c" $lspci $avko; echo "$moddir $cc") | sha256sum | cut -c1-16)
+key=$( (cat "$busybox" "$here/init.sh" "$0" "$here/hostile/hostile.c" "$here/../devices/virtio_regs.h" $lspci $avko; echo "$moddir $cc") | sha256sum | cut -c1-16)
 out=$cache/initramfs/guest-$arch-$key.cpio.gz
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)

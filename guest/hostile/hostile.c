@@ -25,37 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* virtio-pci common configuration */
-#define DFSELECT 0x00
-#define DF       0x04
-#define GFSELECT 0x08
-#define GF       0x0c
-#define MSIX_CFG 0x10
-#define NUMQ     0x12
-#define STATUS   0x14
-#define QSELECT  0x16
-#define QSIZE    0x18
-#define QMSIX    0x1a
-#define QENABLE  0x1c
-#define QNOTIFY  0x1e
-#define QDESC    0x20
-#define QAVAIL   0x28
-#define QUSED    0x30
-#define ISR      0x1000
-#define DEVCFG   0x2000
-#define NOTIFY   0x3000
-#define MSIXTAB  0x4000
-#define PBA      0x5000
-
-#define S_ACK 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
-#define S_NEEDS_RESET 0x40
-
-#define F_NEXT 1
-#define F_WRITE 2
-#define F_INDIRECT 4
+/* The register layout and bits: the same names as the device's
+ * (devices/virtio_regs.h: Linux's uapi plus airlock's BAR0 layout). */
+#include "../../devices/virtio_regs.h"
 
 #define QS 8                      /* queue size used by the cases */
 /* Where things go in the bounce region. */
@@ -139,9 +111,9 @@ static int canary_intact(void)
 
 static int reset_dev(void)
 {
-	w8(STATUS, 0);
+	w8(VIRTIO_PCI_COMMON_STATUS, 0);
 	for (int i = 0; i < 200; i++) {
-		if (r8(STATUS) == 0)
+		if (r8(VIRTIO_PCI_COMMON_STATUS) == 0)
 			return 0;
 		msleep(5);
 	}
@@ -152,24 +124,24 @@ static int reset_dev(void)
  * swiotlb), FEATURES_OK. Returns whether FEATURES_OK stuck. */
 static int negotiate(int swiotlb, uint32_t extra_lo)
 {
-	w8(STATUS, S_ACK);
-	w8(STATUS, S_ACK | S_DRIVER);
-	w32(GFSELECT, 0);
-	w32(GF, (swiotlb ? 1u << 27 : 0) | extra_lo);
-	w32(GFSELECT, 1);
-	w32(GF, 1 | 2);
-	w8(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	return (r8(STATUS) & S_FEATURES_OK) != 0;
+	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	w32(VIRTIO_PCI_COMMON_GFSELECT, 0);
+	w32(VIRTIO_PCI_COMMON_GF, (swiotlb ? 1u << VIRTIO_F_SWIOTLB : 0) | extra_lo);
+	w32(VIRTIO_PCI_COMMON_GFSELECT, 1);
+	w32(VIRTIO_PCI_COMMON_GF, 1 | 2);
+	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
+	return (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK) != 0;
 }
 
 static void queue_at(uint16_t q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
 {
-	w16(QSELECT, q);
-	w16(QSIZE, size);
-	w16(QMSIX, 0xffff);
-	w64(QDESC, desc);
-	w64(QAVAIL, avail);
-	w64(QUSED, used);
+	w16(VIRTIO_PCI_COMMON_Q_SELECT, q);
+	w16(VIRTIO_PCI_COMMON_Q_SIZE, size);
+	w16(VIRTIO_PCI_COMMON_Q_MSIX, 0xffff);
+	w64(VIRTIO_PCI_COMMON_Q_DESCLO, desc);
+	w64(VIRTIO_PCI_COMMON_Q_AVAILLO, avail);
+	w64(VIRTIO_PCI_COMMON_Q_USEDLO, used);
 }
 
 /* Reset, negotiate (bit 27 and extra_lo), queue 0 of size QS at the given
@@ -182,8 +154,8 @@ static int start_queue(uint32_t extra_lo, uint64_t d, uint64_t a, uint64_t u)
 	bzero_b(0, 0x5000);
 	avail_idx = 0;
 	queue_at(0, QS, d, a, u);
-	w16(QENABLE, 1);
-	w8(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 	return 0;
 }
 
@@ -192,7 +164,7 @@ static int bring_up(void)
 {
 	if (start_queue(0, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED) < 0)
 		return -1;
-	return (r8(STATUS) & S_DRIVER_OK) ? 0 : -1;
+	return (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_DRIVER_OK) ? 0 : -1;
 }
 
 static void desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
@@ -214,8 +186,8 @@ static void ind_desc(uint64_t table_off, unsigned i, uint64_t addr, uint32_t len
 
 static void notify(uint16_t q)
 {
-	w16(QSELECT, q);
-	w16(NOTIFY + 4 * r16(QNOTIFY), q);
+	w16(VIRTIO_PCI_COMMON_Q_SELECT, q);
+	w16(VP_NOTIFY_OFF + 4 * r16(VIRTIO_PCI_COMMON_Q_NOFF), q);
 }
 
 static void post_head(uint16_t head)
@@ -242,15 +214,15 @@ static void std_read(void)
 {
 	hdr(0, 0);
 	bnc[O_STAT] = 0xff;
-	desc(0, bnc_gpa + O_HDR, 16, F_NEXT, 1);
-	desc(1, bnc_gpa + O_DATA, 512, F_WRITE | F_NEXT, 2);
-	desc(2, bnc_gpa + O_STAT, 1, F_WRITE, 0);
+	desc(0, bnc_gpa + O_HDR, 16, VRING_DESC_F_NEXT, 1);
+	desc(1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc(2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE, 0);
 }
 
 static int wait_reset(unsigned ms)
 {
 	for (unsigned t = 0; t < ms; t += 10) {
-		if (r8(STATUS) & S_NEEDS_RESET)
+		if (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET)
 			return 1;
 		msleep(10);
 	}
@@ -262,7 +234,7 @@ static int wait_used(uint16_t want, unsigned ms)
 	for (unsigned t = 0; t < ms; t += 10) {
 		if (rb16(O_USED + 2) == want)
 			return 1;
-		if (r8(STATUS) & S_NEEDS_RESET)
+		if (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET)
 			return 0;
 		msleep(10);
 	}
@@ -309,7 +281,7 @@ static void expect_nothing(const char *name)
 	uint16_t before = rb16(O_USED + 2);
 
 	msleep(300);
-	report(name, rb16(O_USED + 2) == before && !(r8(STATUS) & S_NEEDS_RESET), "no-dma");
+	report(name, rb16(O_USED + 2) == before && !(r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET), "no-dma");
 }
 
 /* After a case, the device must still work once reset. */
@@ -367,9 +339,9 @@ static void std_indirect_table(void)
 {
 	hdr(0, 0);
 	bnc[O_STAT] = 0xff;
-	ind_desc(O_IND, 0, bnc_gpa + O_HDR, 16, F_NEXT, 1);
-	ind_desc(O_IND, 1, bnc_gpa + O_DATA, 512, F_WRITE | F_NEXT, 2);
-	ind_desc(O_IND, 2, bnc_gpa + O_STAT, 1, F_WRITE, 0);
+	ind_desc(O_IND, 0, bnc_gpa + O_HDR, 16, VRING_DESC_F_NEXT, 1);
+	ind_desc(O_IND, 1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	ind_desc(O_IND, 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE, 0);
 }
 
 static int up_indirect(const char *name)
@@ -414,57 +386,57 @@ static void run_cases(void)
 	ring_case("desc-table-just-below-window", bnc_gpa - 0x1000, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
 
 	/* 10-24: buffers and chains */
-	desc_case("data-buffer-in-guest-ram-device-writes", 1, canary_gpa, 512, F_WRITE | F_NEXT, 2);
+	desc_case("data-buffer-in-guest-ram-device-writes", 1, canary_gpa, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 	hdr(1, 8);
-	desc_case("header-in-guest-ram", 0, canary_gpa, 16, F_NEXT, 1);
-	desc_case("status-in-guest-ram", 2, canary_gpa + 100, 1, F_WRITE, 0);
-	desc_case("buffer-straddles-window-end", 1, END - 256, 512, F_WRITE | F_NEXT, 2);
-	desc_case("buffer-wraps-64-bit", 1, 0xffffffffffffff00ULL, 0x200, F_WRITE | F_NEXT, 2);
-	desc_case("buffer-length-4g-minus-1", 1, bnc_gpa + O_DATA, 0xffffffff, F_WRITE | F_NEXT, 2);
-	desc_case("buffer-at-window-end", 1, END, 1, F_WRITE | F_NEXT, 2);
-	desc_case("buffer-just-below-window", 1, bnc_gpa - 512, 512, F_WRITE | F_NEXT, 2);
-	desc_case("chain-loops-back", 2, bnc_gpa + O_STAT, 1, F_WRITE | F_NEXT, 0);
-	desc_case("descriptor-points-to-itself", 0, bnc_gpa + O_HDR, 16, F_NEXT, 0);
-	desc_case("next-beyond-queue-size", 1, bnc_gpa + O_DATA, 512, F_WRITE | F_NEXT, 200);
-	desc_case("readable-after-writable", 2, bnc_gpa + O_STAT, 1, F_NEXT, 3);
+	desc_case("header-in-guest-ram", 0, canary_gpa, 16, VRING_DESC_F_NEXT, 1);
+	desc_case("status-in-guest-ram", 2, canary_gpa + 100, 1, VRING_DESC_F_WRITE, 0);
+	desc_case("buffer-straddles-window-end", 1, END - 256, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("buffer-wraps-64-bit", 1, 0xffffffffffffff00ULL, 0x200, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("buffer-length-4g-minus-1", 1, bnc_gpa + O_DATA, 0xffffffff, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("buffer-at-window-end", 1, END, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("buffer-just-below-window", 1, bnc_gpa - 512, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("chain-loops-back", 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
+	desc_case("descriptor-points-to-itself", 0, bnc_gpa + O_HDR, 16, VRING_DESC_F_NEXT, 0);
+	desc_case("next-beyond-queue-size", 1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 200);
+	desc_case("readable-after-writable", 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_NEXT, 3);
 	avail_case("avail-head-out-of-range", QS + 3, 1);
 	avail_case("avail-head-0xffff", 0xffff, 1);
 	/* A chain as long as the queue whose last descriptor links on. */
 	if (bring_up() == 0) {
 		for (unsigned i = 0; i < QS; i++)
-			desc(i, bnc_gpa + O_DATA + 16 * i, 16, F_NEXT, (uint16_t)((i + 1) % QS));
+			desc(i, bnc_gpa + O_DATA + 16 * i, 16, VRING_DESC_F_NEXT, (uint16_t)((i + 1) % QS));
 		post_head(0);
 		expect_reset("chain-longer-than-queue");
 	}
 
 	/* 25-34: indirect tables */
 	if (up_indirect("indirect-table-in-guest-ram") == 0)
-		indirect_case("indirect-table-in-guest-ram", canary_gpa, 48, F_INDIRECT);
+		indirect_case("indirect-table-in-guest-ram", canary_gpa, 48, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-table-straddles-end") == 0)
-		indirect_case("indirect-table-straddles-end", END - 32, 48, F_INDIRECT);
+		indirect_case("indirect-table-straddles-end", END - 32, 48, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-nested") == 0) {
-		ind_desc(O_IND, 1, bnc_gpa + O_IND + 0x100, 48, F_INDIRECT | F_NEXT, 2);
-		indirect_case("indirect-nested", bnc_gpa + O_IND, 48, F_INDIRECT);
+		ind_desc(O_IND, 1, bnc_gpa + O_IND + 0x100, 48, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 2);
+		indirect_case("indirect-nested", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 	if (up_indirect("indirect-with-next-flag") == 0)
-		indirect_case("indirect-with-next-flag", bnc_gpa + O_IND, 48, F_INDIRECT | F_NEXT);
+		indirect_case("indirect-with-next-flag", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT);
 	if (up_indirect("indirect-length-not-multiple-of-16") == 0)
-		indirect_case("indirect-length-not-multiple-of-16", bnc_gpa + O_IND, 40, F_INDIRECT);
+		indirect_case("indirect-length-not-multiple-of-16", bnc_gpa + O_IND, 40, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-length-zero") == 0)
-		indirect_case("indirect-length-zero", bnc_gpa + O_IND, 0, F_INDIRECT);
+		indirect_case("indirect-length-zero", bnc_gpa + O_IND, 0, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-length-huge") == 0)
-		indirect_case("indirect-length-huge", bnc_gpa + O_IND, 0xfffffff0, F_INDIRECT);
+		indirect_case("indirect-length-huge", bnc_gpa + O_IND, 0xfffffff0, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-entry-in-guest-ram") == 0) {
-		ind_desc(O_IND, 1, canary_gpa, 512, F_WRITE | F_NEXT, 2);
-		indirect_case("indirect-entry-in-guest-ram", bnc_gpa + O_IND, 48, F_INDIRECT);
+		ind_desc(O_IND, 1, canary_gpa, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+		indirect_case("indirect-entry-in-guest-ram", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 	if (up_indirect("indirect-next-outside-table") == 0) {
-		ind_desc(O_IND, 1, bnc_gpa + O_DATA, 512, F_WRITE | F_NEXT, 9);
-		indirect_case("indirect-next-outside-table", bnc_gpa + O_IND, 48, F_INDIRECT);
+		ind_desc(O_IND, 1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 9);
+		indirect_case("indirect-next-outside-table", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 	if (up_indirect("indirect-table-loops") == 0) {
-		ind_desc(O_IND, 2, bnc_gpa + O_STAT, 1, F_WRITE | F_NEXT, 0);
-		indirect_case("indirect-table-loops", bnc_gpa + O_IND, 48, F_INDIRECT);
+		ind_desc(O_IND, 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
+		indirect_case("indirect-table-loops", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 
 	/* 35-36: avail index jumps */
@@ -488,7 +460,7 @@ static void run_cases(void)
 		msleep(300);
 		report("memory-decoding-off-with-request-in-flight",
 		       !(rb16(O_USED + 2) == 1 && rb8(O_STAT) != 0) && canary_intact(),
-		       (r8(STATUS) & S_NEEDS_RESET) ? "needs-reset" : "completed-or-idle");
+		       (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET) ? "needs-reset" : "completed-or-idle");
 	}
 	if (bring_up() == 0) {
 		uint32_t lo = cfg_r(0x18, 4), hi = cfg_r(0x1c, 4);
@@ -517,9 +489,9 @@ static void run_cases(void)
 		msleep(300);
 		cfg_w(0x18, 4, lo);
 		report("bounce-bar-sized-with-request-in-flight",
-		       !(rb16(O_USED + 2) == 1 && rb8(O_STAT) == 0) || (r8(STATUS) & S_NEEDS_RESET),
-		       (r8(STATUS) & S_NEEDS_RESET) ? "needs-reset" : "refused");
-		resets += (r8(STATUS) & S_NEEDS_RESET) ? 1 : 0;
+		       !(rb16(O_USED + 2) == 1 && rb8(O_STAT) == 0) || (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET),
+		       (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET) ? "needs-reset" : "refused");
+		resets += (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET) ? 1 : 0;
 	}
 	if (bring_up() == 0) {
 		uint16_t cmd = (uint16_t)cfg_r(0x04, 2);
@@ -532,32 +504,32 @@ static void run_cases(void)
 	}
 	if (bring_up() == 0) {
 		std_read();
-		desc(1, bnc_gpa + O_DATA, 512, F_WRITE | F_NEXT, 2);
+		desc(1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 		/* A write request whose data is the canary: it must not reach the disk. */
 		hdr(1, 4);
-		desc(1, canary_gpa, 512, F_NEXT, 2);
+		desc(1, canary_gpa, 512, VRING_DESC_F_NEXT, 2);
 		post_head(0);
 		expect_reset("write-request-from-guest-ram");
 	}
 
 	/* 42-47: MSI-X */
 	{
-		uint32_t before = r32(MSIXTAB);
+		uint32_t before = r32(VP_MSIX_OFF);
 
-		w32(MSIXTAB + 0x400, 0xdeadbeef);         /* past the 3 entries */
-		w32(MSIXTAB + 16 * 63, 0xdeadbeef);
-		report("msix-table-write-past-the-table", r32(MSIXTAB) == before &&
-		       r32(MSIXTAB + 0x400) == 0, "ignored");
-		w32(PBA, 0xffffffff);
-		report("msix-pba-write", r32(PBA) == 0, "read-only");
-		w16(MSIX_CFG, 200);
-		report("msix-config-vector-out-of-range", r16(MSIX_CFG) == 0xffff, "no-vector");
-		w16(QSELECT, 0);
-		w16(QMSIX, 0x7fff);
-		report("queue-msix-vector-out-of-range", r16(QMSIX) == 0xffff, "no-vector");
-		w32(MSIXTAB + 2, 0x12345678);             /* unaligned */
+		w32(VP_MSIX_OFF + 0x400, 0xdeadbeef);         /* past the 3 entries */
+		w32(VP_MSIX_OFF + 16 * 63, 0xdeadbeef);
+		report("msix-table-write-past-the-table", r32(VP_MSIX_OFF) == before &&
+		       r32(VP_MSIX_OFF + 0x400) == 0, "ignored");
+		w32(VP_PBA_OFF, 0xffffffff);
+		report("msix-pba-write", r32(VP_PBA_OFF) == 0, "read-only");
+		w16(VIRTIO_PCI_COMMON_MSIX, 200);
+		report("msix-config-vector-out-of-range", r16(VIRTIO_PCI_COMMON_MSIX) == 0xffff, "no-vector");
+		w16(VIRTIO_PCI_COMMON_Q_SELECT, 0);
+		w16(VIRTIO_PCI_COMMON_Q_MSIX, 0x7fff);
+		report("queue-msix-vector-out-of-range", r16(VIRTIO_PCI_COMMON_Q_MSIX) == 0xffff, "no-vector");
+		w32(VP_MSIX_OFF + 2, 0x12345678);             /* unaligned */
 		report("msix-table-unaligned-write", 1, "ignored");
-		w8(MSIXTAB + 12, 0xff);                   /* byte write to vector control */
+		w8(VP_MSIX_OFF + 12, 0xff);                   /* byte write to vector control */
 		report("msix-table-byte-write", 1, "ignored");
 	}
 
@@ -577,17 +549,17 @@ static void run_cases(void)
 	cfg_w(0xfe, 4, 0xffffffff);                       /* straddles the end */
 	cfg_w(0xff, 1, 0xff);
 	report("config-write-past-the-end", cfg_r(0x00, 4) != 0xffffffff, "ignored");
-	v = r32(DEVCFG);
-	w32(DEVCFG, 0x5a5a5a5a);                          /* virtio-blk config: capacity */
-	report("device-config-write-read-only", r32(DEVCFG) == v, "read-only");
+	v = r32(VP_DEVICE_OFF);
+	w32(VP_DEVICE_OFF, 0x5a5a5a5a);                          /* virtio-blk config: capacity */
+	report("device-config-write-read-only", r32(VP_DEVICE_OFF) == v, "read-only");
 
 	/* 54-63: common configuration misuse */
 	reset_dev();
 	report("features-ok-without-swiotlb", !negotiate(0, 0), "refused");
 	if (bring_up() == 0) {
-		w32(GFSELECT, 0);
-		w32(GF, 0);                               /* drop bit 27 after DRIVER_OK */
-		w8(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+		w32(VIRTIO_PCI_COMMON_GFSELECT, 0);
+		w32(VIRTIO_PCI_COMMON_GF, 0);                               /* drop bit 27 after DRIVER_OK */
+		w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 		std_read();
 		post_head(0);
 		/* The features negotiated stand: the request still completes. */
@@ -596,36 +568,36 @@ static void run_cases(void)
 	reset_dev();
 	negotiate(1, 0);
 	queue_at(0, 0, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
-	w16(QENABLE, 1);
-	report("queue-enable-with-size-0", r16(QENABLE) == 0 || (r8(STATUS) & S_NEEDS_RESET),
+	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+	report("queue-enable-with-size-0", r16(VIRTIO_PCI_COMMON_Q_ENABLE) == 0 || (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET),
 	       "refused");
 	reset_dev();
 	negotiate(1, 0);
 	queue_at(0, 6, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
-	w16(QENABLE, 1);
-	report("queue-size-not-power-of-two", r16(QSIZE) != 6 || r16(QENABLE) == 0 ||
-	       (r8(STATUS) & S_NEEDS_RESET), "refused");
+	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+	report("queue-size-not-power-of-two", r16(VIRTIO_PCI_COMMON_Q_SIZE) != 6 || r16(VIRTIO_PCI_COMMON_Q_ENABLE) == 0 ||
+	       (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET), "refused");
 	reset_dev();
 	negotiate(1, 0);
 	queue_at(0, 4096, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
-	w16(QENABLE, 1);
-	report("queue-size-above-maximum", r16(QSIZE) != 4096 || r16(QENABLE) == 0 ||
-	       (r8(STATUS) & S_NEEDS_RESET), "refused");
+	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+	report("queue-size-above-maximum", r16(VIRTIO_PCI_COMMON_Q_SIZE) != 4096 || r16(VIRTIO_PCI_COMMON_Q_ENABLE) == 0 ||
+	       (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET), "refused");
 	if (bring_up() == 0) {
-		w16(NOTIFY + 4 * 5, 5);                   /* no queue 5 */
-		w16(NOTIFY + 4 * 7, 0xffff);
+		w16(VP_NOTIFY_OFF + 4 * 5, 5);                   /* no queue 5 */
+		w16(VP_NOTIFY_OFF + 4 * 7, 0xffff);
 		expect_nothing("notify-nonexistent-queue");
 	}
 	reset_dev();
 	negotiate(1, 0);
-	w16(QSELECT, 7);
-	report("queue-select-out-of-range", r16(QSIZE) == 0, "size-0");
-	w16(QENABLE, 1);
-	report("queue-enable-out-of-range", r16(QENABLE) == 0, "ignored");
+	w16(VIRTIO_PCI_COMMON_Q_SELECT, 7);
+	report("queue-select-out-of-range", r16(VIRTIO_PCI_COMMON_Q_SIZE) == 0, "size-0");
+	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+	report("queue-enable-out-of-range", r16(VIRTIO_PCI_COMMON_Q_ENABLE) == 0, "ignored");
 	reset_dev();
-	w8(STATUS, S_DRIVER_OK);                          /* DRIVER_OK first */
-	report("driver-ok-before-features-ok", !(r8(STATUS) & S_FEATURES_OK), "no-features");
-	w32(ISR, 0xffffffff);
+	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_DRIVER_OK);                          /* DRIVER_OK first */
+	report("driver-ok-before-features-ok", !(r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK), "no-features");
+	w32(VP_ISR_OFF, 0xffffffff);
 	report("isr-write", 1, "ignored");
 
 	/* 64-67: well-formed rings, bad requests: an error status, no reset */
@@ -643,13 +615,13 @@ static void run_cases(void)
 	}
 	if (bring_up() == 0) {
 		std_read();
-		desc(1, bnc_gpa + O_DATA, 100, F_WRITE | F_NEXT, 2);   /* not whole sectors */
+		desc(1, bnc_gpa + O_DATA, 100, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);   /* not whole sectors */
 		post_head(0);
 		expect_status("read-not-whole-sectors", 1);
 	}
 	if (bring_up() == 0) {
 		std_read();
-		desc(0, bnc_gpa + O_HDR, 8, F_NEXT, 1);                /* short header */
+		desc(0, bnc_gpa + O_HDR, 8, VRING_DESC_F_NEXT, 1);                /* short header */
 		post_head(0);
 		expect_status("short-request-header", 1);
 	}
