@@ -4,8 +4,9 @@
  * (KVM ioeventfds) and are served by one I/O thread per device; interrupts
  * leave through MSI-X vectors bound to irqfds, or INTx.
  *
- * What needs KVM is behind struct virtio_host_ops, so this file stays
- * free of KVM headers. */
+ * Three files: virtio_pci.c the register model, isolation.c what the
+ * device may reach, virtio_loop.c the data path. What needs KVM is behind
+ * struct virtio_host_ops, so they stay free of KVM headers. */
 #ifndef AIRLOCK_VIRTIO_PCI_H
 #define AIRLOCK_VIRTIO_PCI_H
 
