@@ -14,8 +14,8 @@ void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device, uint32_t 
 	put16(d->cfg + PCI_VENDOR_ID, vendor);
 	put16(d->cfg + PCI_DEVICE_ID, device);
 	put32(d->cfg + PCI_REVISION_ID, class_rev);
-	put16(d->cfg + PCI_SUBSYS_VENDOR, subsys_vendor);
-	put16(d->cfg + PCI_SUBSYS_ID, subsys_id);
+	put16(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, subsys_vendor);
+	put16(d->cfg + PCI_SUBSYSTEM_ID, subsys_id);
 	/* Writable: memory and I/O decode, bus master, INTx disable, and the
 	 * interrupt line scratch byte. Status error bits are write-one-to-clear. */
 	put16(d->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
@@ -28,13 +28,13 @@ void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device, uint32_t 
 int pci_dev_add_bar(struct pci_dev *d, int bar, uint64_t size, bool is64, bool prefetch)
 {
 	uint64_t mask = ~(size - 1);
-	unsigned off = PCI_BAR0 + 4 * (unsigned)bar;
+	unsigned off = PCI_BASE_ADDRESS_0 + 4 * (unsigned)bar;
 
 	if (bar < 0 || bar >= PCI_NR_BARS || (is64 && bar == PCI_NR_BARS - 1) || size < 16 ||
 	    (size & (size - 1)) || (!is64 && size > (1ULL << 31)) || d->bar[bar].size)
 		return -EINVAL;
 	d->bar[bar] = (struct pci_bar){ .size = size, .is64 = is64, .prefetch = prefetch };
-	put32(d->cfg + off, (is64 ? PCI_BAR_MEM64 : 0) | (prefetch ? PCI_BAR_PREFETCH : 0));
+	put32(d->cfg + off, (is64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) | (prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0));
 	put32(d->wmask + off, (uint32_t)mask & ~0xfu);
 	if (is64)
 		put32(d->wmask + off + 4, (uint32_t)(mask >> 32));
@@ -55,7 +55,7 @@ int pci_dev_add_cap(struct pci_dev *d, const uint8_t *data, const uint8_t *wmask
 	if (d->last_cap)
 		d->cfg[d->last_cap + 1] = (uint8_t)off;
 	else
-		d->cfg[PCI_CAP_PTR] = (uint8_t)off;
+		d->cfg[PCI_CAPABILITY_LIST] = (uint8_t)off;
 	d->cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
 	d->last_cap = (uint8_t)off;
 	d->cap_end = off + len;
@@ -64,7 +64,7 @@ int pci_dev_add_cap(struct pci_dev *d, const uint8_t *data, const uint8_t *wmask
 
 static uint64_t bar_addr(const struct pci_dev *d, int bar)
 {
-	unsigned off = PCI_BAR0 + 4 * (unsigned)bar;
+	unsigned off = PCI_BASE_ADDRESS_0 + 4 * (unsigned)bar;
 	uint64_t a = get32(d->cfg + off) & ~0xfULL;
 
 	if (d->bar[bar].is64)
@@ -134,7 +134,7 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, unsigned len, uint32_t val)
 
 		d->cfg[o] = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (b & d->wmask[o]));
 		d->cfg[o] &= (uint8_t)~(b & d->w1c[o]);
-		if ((o >= PCI_BAR0 && o < PCI_BAR0 + 24) || o == PCI_COMMAND)
+		if ((o >= PCI_BASE_ADDRESS_0 && o < PCI_BASE_ADDRESS_0 + 24) || o == PCI_COMMAND)
 			bars = true;
 		if (o >= 0x40 && o < d->cap_end)
 			cap = true;

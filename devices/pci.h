@@ -10,6 +10,7 @@
 #ifndef AIRLOCK_PCI_H
 #define AIRLOCK_PCI_H
 
+#include <linux/pci_regs.h>   /* PCI_* register offsets and bits */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,29 +19,6 @@
 #define PCI_NR_BARS       6
 #define PCI_MAX_DEVICES   32
 
-#define PCI_VENDOR_ID     0x00
-#define PCI_DEVICE_ID     0x02
-#define PCI_COMMAND       0x04
-#define PCI_STATUS        0x06
-#define PCI_REVISION_ID   0x08
-#define PCI_CLASS_PROG    0x09
-#define PCI_HEADER_TYPE   0x0e
-#define PCI_BAR0          0x10
-#define PCI_SUBSYS_VENDOR 0x2c
-#define PCI_SUBSYS_ID     0x2e
-#define PCI_CAP_PTR       0x34
-#define PCI_INTERRUPT_LINE 0x3c
-#define PCI_INTERRUPT_PIN 0x3d
-
-#define PCI_COMMAND_IO     0x0001
-#define PCI_COMMAND_MEMORY 0x0002
-#define PCI_COMMAND_MASTER 0x0004
-#define PCI_COMMAND_INTX_DISABLE 0x0400
-#define PCI_STATUS_INTERRUPT 0x0008
-#define PCI_STATUS_CAP_LIST  0x0010
-
-#define PCI_BAR_MEM64      0x04
-#define PCI_BAR_PREFETCH   0x08
 
 struct pci_dev;
 

@@ -99,7 +99,7 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (reg) {
-	case UART_THR:
+	case UART_TX:
 		if (dlab) {
 			u->dll = v;
 			break;
@@ -124,7 +124,7 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 		u->ier = v & 0x0f;
 		break;
 	case UART_FCR:
-		if (v & UART_FCR_CLEAR_RX) {
+		if (v & UART_FCR_CLEAR_RCVR) {
 			u->rx_head = u->rx_count = 0;
 			u->lsr &= (uint8_t)~UART_LSR_DR;
 		}
@@ -152,7 +152,7 @@ static uint8_t uart_read(struct uart *u, unsigned reg)
 	uint8_t v = 0;
 
 	switch (reg) {
-	case UART_RBR:
+	case UART_RX:
 		v = dlab ? u->dll : rx_pop(u);
 		break;
 	case UART_IER:
@@ -163,7 +163,7 @@ static uint8_t uart_read(struct uart *u, unsigned reg)
 		/* Reading IIR acknowledges a THRE interrupt it reports. */
 		if (v == UART_IIR_THRI)
 			u->thr_ipending = false;
-		if (u->fcr & UART_FCR_ENABLE)
+		if (u->fcr & UART_FCR_ENABLE_FIFO)
 			v |= UART_IIR_FIFO;
 		break;
 	case UART_LCR:

@@ -11,11 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define VIRTIO_BLK_F_SIZE_MAX 1
-#define VIRTIO_BLK_F_SEG_MAX  2
-#define VIRTIO_BLK_F_RO       5
-#define VIRTIO_BLK_F_BLK_SIZE 6
-#define VIRTIO_BLK_F_FLUSH    9
 #define BLK_SEG_MAX           126
 #define BLK_SIZE_MAX          (256u << 10)    /* the guest driver's mapping cap */
 

@@ -3,17 +3,9 @@
 
 #include "virtio_pci.h"
 
+#include <linux/virtio_blk.h>   /* VIRTIO_BLK_F_*, _T_*, _S_*, VIRTIO_BLK_ID_BYTES */
 #include <stdint.h>
 #include <sys/uio.h>
-
-#define VIRTIO_BLK_T_IN     0
-#define VIRTIO_BLK_T_OUT    1
-#define VIRTIO_BLK_T_FLUSH  4
-#define VIRTIO_BLK_T_GET_ID 8
-#define VIRTIO_BLK_S_OK     0
-#define VIRTIO_BLK_S_IOERR  1
-#define VIRTIO_BLK_S_UNSUPP 2
-#define VIRTIO_BLK_ID_BYTES 20
 
 struct virtio_blk {
 	struct virtio_device dev;       /* first: the transport sees this */

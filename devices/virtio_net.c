@@ -17,10 +17,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define VIRTIO_NET_F_MAC       5
-#define VIRTIO_NET_F_MRG_RXBUF 15
-#define VIRTIO_NET_F_STATUS    16
-#define VIRTIO_NET_S_LINK_UP   1
 #define RXQ 0
 #define TXQ 1
 

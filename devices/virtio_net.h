@@ -3,10 +3,11 @@
 
 #include "virtio_pci.h"
 
+#include <linux/virtio_net.h>   /* VIRTIO_NET_F_*, VIRTIO_NET_S_*, the header */
 #include <stdint.h>
 #include <sys/uio.h>
 
-#define VIRTIO_NET_HDR_LEN 12          /* virtio_net_hdr_mrg_rxbuf */
+#define VIRTIO_NET_HDR_LEN ((unsigned)sizeof(struct virtio_net_hdr_mrg_rxbuf))
 #define VIRTIO_NET_MAX_FRAME (65536 + VIRTIO_NET_HDR_LEN)
 
 struct virtio_net {

@@ -4,7 +4,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#define VRING_AVAIL_F_NO_INTERRUPT 1
 
 static const char *const fault_names[VQ_NR_FAULTS] = {
 	[VQ_OK] = "ok",
@@ -63,7 +62,7 @@ static int rd16(struct virtq *q, uint64_t addr, uint16_t *v)
 /* Appends one buffer, enforcing readable-before-writable. */
 static int add_buf(struct virtq *q, struct virtq_chain *c, const struct virtq_desc *d)
 {
-	bool write = d->flags & VIRTQ_DESC_F_WRITE;
+	bool write = d->flags & VRING_DESC_F_WRITE;
 	uint64_t end;
 
 	if (c->n == VIRTQ_CHAIN_MAX || c->n >= q->size)
@@ -98,7 +97,7 @@ static int walk_indirect(struct virtq *q, struct virtq_chain *c, const struct vi
 
 	if (!q->indirect)
 		return fail(q, VQ_INDIRECT_OFF);
-	if (ind->flags & VIRTQ_DESC_F_NEXT)
+	if (ind->flags & VRING_DESC_F_NEXT)
 		return fail(q, VQ_INDIRECT_NEXT);
 	if (ind->len == 0 || ind->len % 16 || count > q->size)
 		return fail(q, VQ_BAD_INDIRECT_LEN);
@@ -111,11 +110,11 @@ static int walk_indirect(struct virtq *q, struct virtq_chain *c, const struct vi
 			return fail(q, VQ_CHAIN_TOO_LONG);
 		if (dma_read(q->win, ind->addr + 16ULL * i, &d, sizeof(d)) < 0)
 			return fail(q, VQ_DMA);
-		if (d.flags & VIRTQ_DESC_F_INDIRECT)
+		if (d.flags & VRING_DESC_F_INDIRECT)
 			return fail(q, VQ_NESTED_INDIRECT);
 		if (add_buf(q, c, &d) < 0)
 			return -EPROTO;
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		if (d.next >= count)
 			return fail(q, VQ_BAD_NEXT);
@@ -167,7 +166,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 			return fail(q, VQ_CHAIN_TOO_LONG);
 		if (dma_read(q->win, q->desc + 16ULL * i, &d, sizeof(d)) < 0)
 			return fail(q, VQ_DMA);
-		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+		if (d.flags & VRING_DESC_F_INDIRECT) {
 			/* An indirect descriptor ends the chain. */
 			if (walk_indirect(q, c, &d) < 0)
 				return -EPROTO;
@@ -175,7 +174,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 		}
 		if (add_buf(q, c, &d) < 0)
 			return -EPROTO;
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			break;
 		if (d.next >= q->size)
 			return fail(q, VQ_BAD_NEXT);

@@ -11,13 +11,11 @@
 
 #include "dma.h"
 
+#include <linux/virtio_ring.h>  /* VRING_DESC_F_*, VRING_AVAIL_F_*, VRING_USED_F_* */
 #include <stdbool.h>
 #include <stdint.h>
 
 #define VIRTQ_MAX_SIZE      32768
-#define VIRTQ_DESC_F_NEXT     1
-#define VIRTQ_DESC_F_WRITE    2
-#define VIRTQ_DESC_F_INDIRECT 4
 #define VIRTQ_CHAIN_MAX     1024   /* buffers one request may carry */
 
 struct virtq_desc {

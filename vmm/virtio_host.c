@@ -193,14 +193,14 @@ static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t
 			       (unsigned long long)(vp->iso.bounce.size >> 20));
 			return -1;
 		}
-		pci_cfg_write(&vp->pci, PCI_BAR0 + 4 * VP_BOUNCE_BAR, 4, (uint32_t)at);
-		pci_cfg_write(&vp->pci, PCI_BAR0 + 4 * VP_BOUNCE_BAR + 4, 4, (uint32_t)(at >> 32));
+		pci_cfg_write(&vp->pci, PCI_BASE_ADDRESS_0 + 4 * VP_BOUNCE_BAR, 4, (uint32_t)at);
+		pci_cfg_write(&vp->pci, PCI_BASE_ADDRESS_0 + 4 * VP_BOUNCE_BAR + 4, 4, (uint32_t)(at >> 32));
 	}
 	vp->intx_gsi = arch_pci_intx_gsi((unsigned)slot);
 	vp->pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)vp->intx_gsi;
 	/* Placed as firmware would; the guest enables decoding. */
-	pci_cfg_write(&vp->pci, PCI_BAR0, 4, (uint32_t)bar);
-	pci_cfg_write(&vp->pci, PCI_BAR0 + 4, 4, (uint32_t)(bar >> 32));
+	pci_cfg_write(&vp->pci, PCI_BASE_ADDRESS_0, 4, (uint32_t)bar);
+	pci_cfg_write(&vp->pci, PCI_BASE_ADDRESS_0 + 4, 4, (uint32_t)(bar >> 32));
 	pr_info("%s at 00:%02x.0, BAR0 %#llx", dev->name, slot, (unsigned long long)bar);
 	return 0;
 }

@@ -44,10 +44,10 @@ static void post(struct ring *r, unsigned slot, uint64_t sector, uint32_t size)
 
 	h->type = VIRTIO_BLK_T_IN;
 	h->sector = sector;
-	d[0] = (struct virtq_desc){ r->hdr + 16 * slot, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(3 * slot + 1) };
+	d[0] = (struct virtq_desc){ r->hdr + 16 * slot, 16, VRING_DESC_F_NEXT, (uint16_t)(3 * slot + 1) };
 	d[1] = (struct virtq_desc){ r->data + (uint64_t)size * slot, size,
-				    VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(3 * slot + 2) };
-	d[2] = (struct virtq_desc){ r->status + slot, 1, VIRTQ_DESC_F_WRITE, 0 };
+				    VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, (uint16_t)(3 * slot + 2) };
+	d[2] = (struct virtq_desc){ r->status + slot, 1, VRING_DESC_F_WRITE, 0 };
 	ring[r->avail_idx % QSIZE] = (uint16_t)(3 * slot);
 	r->avail_idx++;
 	__atomic_store_n((uint16_t *)(r->mem + (r->avail - GPA) + 2), r->avail_idx, __ATOMIC_RELEASE);

@@ -46,7 +46,7 @@ static void the_identity_is_read_only(void **state)
 	assert_int_equal(pci_cfg_read(&d, PCI_VENDOR_ID, 4), 0x10421af4);
 	pci_cfg_write(&d, PCI_REVISION_ID, 4, 0);
 	assert_int_equal(pci_cfg_read(&d, PCI_REVISION_ID, 4), 0x01800001);
-	assert_int_equal(pci_cfg_read(&d, PCI_SUBSYS_ID, 2), 0x0040);
+	assert_int_equal(pci_cfg_read(&d, PCI_SUBSYSTEM_ID, 2), 0x0040);
 }
 
 static void command_keeps_only_its_writable_bits(void **state)
@@ -69,33 +69,33 @@ static void status_error_bits_are_write_one_to_clear(void **state)
 static void a_32_bit_bar_reports_its_size_when_sized(void **state)
 {
 	(void)state;
-	pci_cfg_write(&d, PCI_BAR0, 4, 0xffffffff);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0, 4), 0xffffc000);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0, 4), 0xffffc000);
 }
 
 static void a_64_bit_prefetchable_bar_reports_size_and_type(void **state)
 {
 	(void)state;
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0 + 8, 4), PCI_BAR_MEM64 | PCI_BAR_PREFETCH);
-	pci_cfg_write(&d, PCI_BAR0 + 8, 4, 0xffffffff);
-	pci_cfg_write(&d, PCI_BAR0 + 12, 4, 0xffffffff);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0 + 8, 4), 0xfc00000c);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0 + 12, 4), 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0 + 8, 4), PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 12, 4, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0 + 8, 4), 0xfc00000c);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0 + 12, 4), 0xffffffff);
 }
 
 static void unimplemented_bars_read_as_zero_and_ignore_writes(void **state)
 {
 	(void)state;
-	pci_cfg_write(&d, PCI_BAR0 + 4, 4, 0xffffffff);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0 + 4, 4), 0);
-	pci_cfg_write(&d, PCI_BAR0 + 20, 4, 0xffffffff);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0 + 20, 4), 0);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0 + 4, 4), 0);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 20, 4, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0 + 20, 4), 0);
 }
 
 static void a_bar_decodes_only_with_memory_enabled(void **state)
 {
 	(void)state;
-	pci_cfg_write(&d, PCI_BAR0, 4, 0xc0000000);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0, 4, 0xc0000000);
 	assert_int_equal(ev.calls, 0);
 	pci_cfg_write(&d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	assert_int_equal(ev.calls, 1);
@@ -111,12 +111,12 @@ static void a_bar_decodes_only_with_memory_enabled(void **state)
 static void moving_a_decoding_bar_unmaps_then_maps(void **state)
 {
 	(void)state;
-	pci_cfg_write(&d, PCI_BAR0 + 8, 4, 0x00000000);
-	pci_cfg_write(&d, PCI_BAR0 + 12, 4, 0x00000001);    /* 4 GiB */
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 8, 4, 0x00000000);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 12, 4, 0x00000001);    /* 4 GiB */
 	pci_cfg_write(&d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	assert_int_equal(ev.calls, 1);
 	assert_int_equal(ev.addr, 0x100000000ULL);
-	pci_cfg_write(&d, PCI_BAR0 + 12, 4, 0x00000002);    /* 8 GiB */
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 12, 4, 0x00000002);    /* 8 GiB */
 	assert_int_equal(ev.calls, 3);
 	assert_true(ev.mapped);
 	assert_int_equal(ev.bar, 2);
@@ -127,10 +127,10 @@ static void a_bar_being_sized_does_not_decode(void **state)
 {
 	(void)state;
 	pci_cfg_write(&d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	pci_cfg_write(&d, PCI_BAR0, 4, 0xffffffff);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
 	assert_false(pci_bar_decodes(&d, 0, NULL));
-	pci_cfg_write(&d, PCI_BAR0 + 8, 4, 0xffffffff);
-	pci_cfg_write(&d, PCI_BAR0 + 12, 4, 0xffffffff);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	pci_cfg_write(&d, PCI_BASE_ADDRESS_0 + 12, 4, 0xffffffff);
 	assert_false(pci_bar_decodes(&d, 2, NULL));
 	assert_false(d.bar[2].mapped);
 }
@@ -170,7 +170,7 @@ static void capabilities_form_a_chain_from_the_cap_pointer(void **state)
 	assert_true(oa >= 0x40);
 	assert_true(ob >= oa + 4);
 	assert_true(pci_cfg_read(&d, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
-	for (off = pci_cfg_read(&d, PCI_CAP_PTR, 1); off; off = pci_cfg_read(&d, off + 1, 1)) {
+	for (off = pci_cfg_read(&d, PCI_CAPABILITY_LIST, 1); off; off = pci_cfg_read(&d, off + 1, 1)) {
 		assert_int_equal(off & 3, 0);
 		n++;
 		assert_true(n < 48);
@@ -251,8 +251,8 @@ static void mechanism_1_reaches_bus_0_devices_and_nothing_else(void **state)
 	assert_int_equal(conf1(&bus, 0x80000000 | 1 << 16 | 1 << 11, 0, 4, false, 0), 0xffffffff);
 	assert_int_equal(conf1(&bus, 1 << 11, 0, 4, false, 0), 0xffffffff);
 	/* Writes through the data port land in the device. */
-	conf1(&bus, 0x80000000 | 1 << 11 | PCI_BAR0, 0, 4, true, 0xffffffff);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0, 4), 0xffffc000);
+	conf1(&bus, 0x80000000 | 1 << 11 | PCI_BASE_ADDRESS_0, 0, 4, true, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0, 4), 0xffffc000);
 	pthread_mutex_destroy(&bus.lock);
 }
 
@@ -287,8 +287,8 @@ static void ecam_reaches_bus_0_devices_and_nothing_else(void **state)
 	assert_int_equal(ecam(&bus, 1 << 15 | 0x100, 4, false, 0), 0);
 	ecam(&bus, 1 << 15 | 0x100, 4, true, 0xffffffff);
 	/* Writes land in the device. */
-	ecam(&bus, 1 << 15 | PCI_BAR0, 4, true, 0xffffffff);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0, 4), 0xffffc000);
+	ecam(&bus, 1 << 15 | PCI_BASE_ADDRESS_0, 4, true, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0, 4), 0xffffc000);
 	pthread_mutex_destroy(&bus.lock);
 }
 
@@ -310,8 +310,8 @@ static void an_8_byte_ecam_access_is_two_dwords(void **state)
 	assert_int_equal(v >> 32, pci_cfg_read(&d, 4, 4));
 	v = 0xffffffffffffffffull;            /* BAR0 and BAR1 at once */
 	memcpy(data, &v, 8);
-	pci_ecam_io(&bus, 1 << 15 | PCI_BAR0, data, 8, true);
-	assert_int_equal(pci_cfg_read(&d, PCI_BAR0, 4), 0xffffc000);
+	pci_ecam_io(&bus, 1 << 15 | PCI_BASE_ADDRESS_0, data, 8, true);
+	assert_int_equal(pci_cfg_read(&d, PCI_BASE_ADDRESS_0, 4), 0xffffc000);
 	pthread_mutex_destroy(&bus.lock);
 }
 

@@ -242,8 +242,8 @@ static void airlock_maps_bar0_where_the_guest_put_it(void **state)
 	(void)state;
 	start(GOOD);
 	memset(&bar0, 0, sizeof(bar0));
-	sandbox_fn_ops.cfg_write(sb, PCI_BAR0, 4, 0xc0010000);
-	sandbox_fn_ops.cfg_write(sb, PCI_BAR0 + 4, 4, 0);
+	sandbox_fn_ops.cfg_write(sb, PCI_BASE_ADDRESS_0, 4, 0xc0010000);
+	sandbox_fn_ops.cfg_write(sb, PCI_BASE_ADDRESS_0 + 4, 4, 0);
 	assert_int_equal(bar0.calls, 0);                        /* not decoding yet */
 	sandbox_fn_ops.cfg_write(sb, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	assert_int_equal(bar0.calls, 1);

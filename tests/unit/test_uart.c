@@ -50,8 +50,8 @@ static uint8_t rd(unsigned reg) { uint8_t v = 0; uart_io(&u, reg, &v, 1, false);
 static void bytes_written_to_thr_are_transmitted(void **state)
 {
 	(void)state;
-	wr(UART_THR, 'h');
-	wr(UART_THR, 'i');
+	wr(UART_TX, 'h');
+	wr(UART_TX, 'i');
 	assert_int_equal(nout, 2);
 	assert_memory_equal(out, "hi", 2);
 }
@@ -60,7 +60,7 @@ static void lsr_always_reports_an_empty_transmitter(void **state)
 {
 	(void)state;
 	assert_int_equal(rd(UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT), UART_LSR_THRE | UART_LSR_TEMT);
-	wr(UART_THR, 'x');
+	wr(UART_TX, 'x');
 	assert_int_equal(rd(UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT), UART_LSR_THRE | UART_LSR_TEMT);
 }
 
@@ -70,8 +70,8 @@ static void received_bytes_are_read_from_rbr_in_order_with_data_ready(void **sta
 	assert_false(rd(UART_LSR) & UART_LSR_DR);
 	assert_int_equal(uart_receive(&u, (const uint8_t *)"ab", 2), 2);
 	assert_true(rd(UART_LSR) & UART_LSR_DR);
-	assert_int_equal(rd(UART_RBR), 'a');
-	assert_int_equal(rd(UART_RBR), 'b');
+	assert_int_equal(rd(UART_RX), 'a');
+	assert_int_equal(rd(UART_RX), 'b');
 	assert_false(rd(UART_LSR) & UART_LSR_DR);
 }
 
@@ -83,7 +83,7 @@ static void a_full_fifo_takes_no_more_input(void **state)
 	memset(buf, 'z', sizeof(buf));
 	assert_int_equal(uart_receive(&u, buf, sizeof(buf)), UART_FIFO_SIZE);
 	assert_int_equal(uart_receive(&u, buf, 1), 0);
-	rd(UART_RBR);
+	rd(UART_RX);
 	assert_int_equal(uart_receive(&u, buf, 5), 1);
 }
 
@@ -125,7 +125,7 @@ static void received_data_raises_the_irq_until_read(void **state)
 	uart_receive(&u, (const uint8_t *)"a", 1);
 	assert_int_equal(irq, 1);
 	assert_int_equal(rd(UART_IIR) & 0x0f, UART_IIR_RDI);
-	rd(UART_RBR);
+	rd(UART_RX);
 	assert_int_equal(irq, 0);
 	assert_int_equal(rd(UART_IIR) & 0x0f, UART_IIR_NO_INT);
 }
@@ -139,7 +139,7 @@ static void enabling_thri_with_an_empty_thr_raises_it_and_iir_read_clears_it(voi
 	assert_int_equal(irq, 0);
 	assert_int_equal(rd(UART_IIR) & 0x0f, UART_IIR_NO_INT);
 	/* Each byte sent empties THR again. */
-	wr(UART_THR, 'x');
+	wr(UART_TX, 'x');
 	assert_int_equal(irq, 1);
 	assert_int_equal(rd(UART_IIR) & 0x0f, UART_IIR_THRI);
 }
@@ -150,7 +150,7 @@ static void received_data_outranks_thre_in_iir(void **state)
 	wr(UART_IER, UART_IER_THRI | UART_IER_RDI);
 	uart_receive(&u, (const uint8_t *)"a", 1);
 	assert_int_equal(rd(UART_IIR) & 0x0f, UART_IIR_RDI);
-	rd(UART_RBR);
+	rd(UART_RX);
 	assert_int_equal(rd(UART_IIR) & 0x0f, UART_IIR_THRI);
 }
 
@@ -158,10 +158,10 @@ static void fcr_enables_fifos_shown_in_iir_and_clears_the_receiver(void **state)
 {
 	(void)state;
 	assert_int_equal(rd(UART_IIR) & UART_IIR_FIFO, 0);
-	wr(UART_FCR, UART_FCR_ENABLE);
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
 	assert_int_equal(rd(UART_IIR) & UART_IIR_FIFO, UART_IIR_FIFO);
 	uart_receive(&u, (const uint8_t *)"abc", 3);
-	wr(UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX);
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
 	assert_false(rd(UART_LSR) & UART_LSR_DR);
 }
 
@@ -170,9 +170,9 @@ static void loopback_returns_sent_bytes_and_ties_modem_lines(void **state)
 	(void)state;
 	wr(UART_MCR, UART_MCR_LOOP);
 	assert_int_equal(rd(UART_MSR) & 0xf0, 0);
-	wr(UART_THR, 'q');
+	wr(UART_TX, 'q');
 	assert_int_equal(nout, 0);                 /* nothing leaves the chip */
-	assert_int_equal(rd(UART_RBR), 'q');
+	assert_int_equal(rd(UART_RX), 'q');
 	wr(UART_MCR, UART_MCR_LOOP | UART_MCR_RTS | UART_MCR_DTR | UART_MCR_OUT1 | UART_MCR_OUT2);
 	assert_int_equal(rd(UART_MSR) & 0xf0, UART_MSR_CTS | UART_MSR_DSR | UART_MSR_RI | UART_MSR_DCD);
 	/* Host input does not reach a looped-back receiver. */
@@ -204,7 +204,7 @@ static void loopback_overrun_sets_oe_and_line_status_interrupt(void **state)
 	wr(UART_IER, UART_IER_RLSI);
 	wr(UART_MCR, UART_MCR_LOOP);
 	for (int i = 0; i <= UART_FIFO_SIZE; i++)
-		wr(UART_THR, 'o');
+		wr(UART_TX, 'o');
 	assert_int_equal(rd(UART_IIR) & 0x0f, UART_IIR_RLSI);
 	assert_true(rd(UART_LSR) & UART_LSR_OE);
 	assert_false(rd(UART_LSR) & UART_LSR_OE);  /* cleared by the read */

@@ -87,10 +87,10 @@ static void the_function_is_a_modern_only_virtio_device(void **state)
 	assert_int_equal(pci_cfg_read(&vp.pci, PCI_VENDOR_ID, 2), 0x1af4);
 	assert_int_equal(pci_cfg_read(&vp.pci, PCI_DEVICE_ID, 2), 0x1044);
 	assert_int_equal(pci_cfg_read(&vp.pci, PCI_REVISION_ID, 1), 1);
-	assert_true(pci_cfg_read(&vp.pci, PCI_SUBSYS_ID, 2) >= 0x40);
+	assert_true(pci_cfg_read(&vp.pci, PCI_SUBSYSTEM_ID, 2) >= 0x40);
 	/* BAR0 is memory (no legacy I/O BAR anywhere). */
 	for (int b = 0; b < 6; b++)
-		assert_int_equal(pci_cfg_read(&vp.pci, PCI_BAR0 + 4 * b, 4) & 1, 0);
+		assert_int_equal(pci_cfg_read(&vp.pci, PCI_BASE_ADDRESS_0 + 4 * b, 4) & 1, 0);
 }
 
 static void the_capabilities_name_common_notify_isr_device_and_msix(void **state)
@@ -98,7 +98,7 @@ static void the_capabilities_name_common_notify_isr_device_and_msix(void **state
 	unsigned seen = 0, off;
 
 	(void)state;
-	for (off = pci_cfg_read(&vp.pci, PCI_CAP_PTR, 1); off; off = pci_cfg_read(&vp.pci, off + 1, 1)) {
+	for (off = pci_cfg_read(&vp.pci, PCI_CAPABILITY_LIST, 1); off; off = pci_cfg_read(&vp.pci, off + 1, 1)) {
 		unsigned id = pci_cfg_read(&vp.pci, off, 1);
 
 		if (id == 0x09)
@@ -299,8 +299,8 @@ static int setup_strict(void **state)
 
 static void place_bounce_bar(uint64_t at, bool decode)
 {
-	pci_cfg_write(&vp.pci, PCI_BAR0 + 8, 4, (uint32_t)at);
-	pci_cfg_write(&vp.pci, PCI_BAR0 + 12, 4, (uint32_t)(at >> 32));
+	pci_cfg_write(&vp.pci, PCI_BASE_ADDRESS_0 + 8, 4, (uint32_t)at);
+	pci_cfg_write(&vp.pci, PCI_BASE_ADDRESS_0 + 12, 4, (uint32_t)(at >> 32));
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2,
 		      decode ? PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER : PCI_COMMAND_MASTER);
 }
@@ -310,7 +310,7 @@ static void strict_devices_present_a_swiotlb_capability_naming_bar2(void **state
 	unsigned off, found = 0;
 
 	(void)state;
-	for (off = pci_cfg_read(&vp.pci, PCI_CAP_PTR, 1); off; off = pci_cfg_read(&vp.pci, off + 1, 1)) {
+	for (off = pci_cfg_read(&vp.pci, PCI_CAPABILITY_LIST, 1); off; off = pci_cfg_read(&vp.pci, off + 1, 1)) {
 		if (pci_cfg_read(&vp.pci, off, 1) == 0x09 &&
 		    pci_cfg_read(&vp.pci, off + 3, 1) == VIRTIO_PCI_CAP_SWIOTLB) {
 			assert_int_equal(pci_cfg_read(&vp.pci, off + 2, 1), 16);   /* plain virtio_pci_cap */
@@ -322,9 +322,9 @@ static void strict_devices_present_a_swiotlb_capability_naming_bar2(void **state
 	}
 	assert_int_equal(found, 1);
 	/* BAR2: 64-bit prefetchable memory of the region's size. */
-	assert_int_equal(pci_cfg_read(&vp.pci, PCI_BAR0 + 8, 4), PCI_BAR_MEM64 | PCI_BAR_PREFETCH);
-	pci_cfg_write(&vp.pci, PCI_BAR0 + 8, 4, 0xffffffff);
-	assert_int_equal(pci_cfg_read(&vp.pci, PCI_BAR0 + 8, 4) & ~0xfu, (uint32_t)~(BOUNCE_SIZE - 1));
+	assert_int_equal(pci_cfg_read(&vp.pci, PCI_BASE_ADDRESS_0 + 8, 4), PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
+	pci_cfg_write(&vp.pci, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	assert_int_equal(pci_cfg_read(&vp.pci, PCI_BASE_ADDRESS_0 + 8, 4) & ~0xfu, (uint32_t)~(BOUNCE_SIZE - 1));
 }
 
 static void strict_devices_offer_swiotlb_access_platform_and_version_1(void **state)
@@ -386,8 +386,8 @@ static void the_window_follows_the_bar_and_closes_with_decoding(void **state)
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	assert_non_null(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16));
 	/* Sizing the BAR (all ones) closes it too. */
-	pci_cfg_write(&vp.pci, PCI_BAR0 + 8, 4, 0xffffffff);
-	pci_cfg_write(&vp.pci, PCI_BAR0 + 12, 4, 0xffffffff);
+	pci_cfg_write(&vp.pci, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	pci_cfg_write(&vp.pci, PCI_BASE_ADDRESS_0 + 12, 4, 0xffffffff);
 	assert_null(dma_resolve(vp.win, BOUNCE_GPA + 0x100000, 16));
 }
 
@@ -433,7 +433,7 @@ static uint32_t serve_and_refill(struct virtio_device *d, const struct virtio_io
 
 static void one_pass_serves_at_most_a_rings_worth(void **state)
 {
-	struct virtq_desc d = { GPA + 0x3000, 16, VIRTQ_DESC_F_WRITE, 0 };
+	struct virtq_desc d = { GPA + 0x3000, 16, VRING_DESC_F_WRITE, 0 };
 	uint16_t idx = 1, head = 0;
 
 	(void)state;

@@ -75,7 +75,7 @@ static void a_single_buffer_is_popped_and_pushed_back(void **state)
 	uint32_t elem[2];
 
 	(void)state;
-	desc(DESC, 3, DATA, 512, VIRTQ_DESC_F_WRITE, 0);
+	desc(DESC, 3, DATA, 512, VRING_DESC_F_WRITE, 0);
 	offer(3);
 	assert_int_equal(virtq_pop(&q, &chain), 1);
 	assert_int_equal(chain.head, 3);
@@ -119,9 +119,9 @@ static void filled_chains_are_published_at_once_by_flush(void **state)
 static void a_chain_keeps_readable_then_writable_buffers_in_order(void **state)
 {
 	(void)state;
-	desc(DESC, 0, DATA, 16, VIRTQ_DESC_F_NEXT, 5);
-	desc(DESC, 5, DATA + 16, 4096, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
-	desc(DESC, 2, DATA + 8192, 1, VIRTQ_DESC_F_WRITE, 0);
+	desc(DESC, 0, DATA, 16, VRING_DESC_F_NEXT, 5);
+	desc(DESC, 5, DATA + 16, 4096, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2);
+	desc(DESC, 2, DATA + 8192, 1, VRING_DESC_F_WRITE, 0);
 	offer(0);
 	assert_int_equal(virtq_pop(&q, &chain), 1);
 	assert_int_equal(chain.n, 3);
@@ -135,7 +135,7 @@ static void a_chain_as_long_as_the_queue_is_accepted(void **state)
 {
 	(void)state;
 	for (uint16_t i = 0; i < SIZE; i++)
-		desc(DESC, i, DATA + i * 64, 64, i + 1 < SIZE ? VIRTQ_DESC_F_NEXT : 0, i + 1);
+		desc(DESC, i, DATA + i * 64, 64, i + 1 < SIZE ? VRING_DESC_F_NEXT : 0, i + 1);
 	offer(0);
 	assert_int_equal(virtq_pop(&q, &chain), 1);
 	assert_int_equal(chain.n, SIZE);
@@ -144,10 +144,10 @@ static void a_chain_as_long_as_the_queue_is_accepted(void **state)
 static void an_indirect_table_is_walked(void **state)
 {
 	(void)state;
-	desc(TABLE, 0, DATA, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(TABLE, 1, DATA + 64, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
-	desc(TABLE, 2, DATA + 1024, 1, VIRTQ_DESC_F_WRITE, 0);
-	desc(DESC, 4, TABLE, 3 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(TABLE, 0, DATA, 16, VRING_DESC_F_NEXT, 1);
+	desc(TABLE, 1, DATA + 64, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2);
+	desc(TABLE, 2, DATA + 1024, 1, VRING_DESC_F_WRITE, 0);
+	desc(DESC, 4, TABLE, 3 * 16, VRING_DESC_F_INDIRECT, 0);
 	offer(4);
 	assert_int_equal(virtq_pop(&q, &chain), 1);
 	assert_int_equal(chain.head, 4);
@@ -195,7 +195,7 @@ static void a_head_index_beyond_the_queue_is_refused(void **state)
 static void a_next_index_beyond_the_queue_is_refused(void **state)
 {
 	(void)state;
-	desc(DESC, 0, DATA, 8, VIRTQ_DESC_F_NEXT, SIZE);
+	desc(DESC, 0, DATA, 8, VRING_DESC_F_NEXT, SIZE);
 	offer(0);
 	EXPECT_FAULT(VQ_BAD_NEXT);
 }
@@ -203,8 +203,8 @@ static void a_next_index_beyond_the_queue_is_refused(void **state)
 static void a_looping_chain_is_refused(void **state)
 {
 	(void)state;
-	desc(DESC, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, DATA, 8, VIRTQ_DESC_F_NEXT, 0);
+	desc(DESC, 0, DATA, 8, VRING_DESC_F_NEXT, 1);
+	desc(DESC, 1, DATA, 8, VRING_DESC_F_NEXT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_CHAIN_TOO_LONG);
 }
@@ -212,7 +212,7 @@ static void a_looping_chain_is_refused(void **state)
 static void a_self_loop_is_refused(void **state)
 {
 	(void)state;
-	desc(DESC, 2, DATA, 8, VIRTQ_DESC_F_NEXT, 2);
+	desc(DESC, 2, DATA, 8, VRING_DESC_F_NEXT, 2);
 	offer(2);
 	EXPECT_FAULT(VQ_CHAIN_TOO_LONG);
 }
@@ -221,8 +221,8 @@ static void an_indirect_chain_longer_than_the_queue_is_refused(void **state)
 {
 	(void)state;
 	for (uint16_t i = 0; i <= SIZE; i++)
-		desc(TABLE, i, DATA, 8, i < SIZE ? VIRTQ_DESC_F_NEXT : 0, i + 1);
-	desc(DESC, 0, TABLE, (SIZE + 1) * 16, VIRTQ_DESC_F_INDIRECT, 0);
+		desc(TABLE, i, DATA, 8, i < SIZE ? VRING_DESC_F_NEXT : 0, i + 1);
+	desc(DESC, 0, TABLE, (SIZE + 1) * 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_BAD_INDIRECT_LEN);
 }
@@ -230,9 +230,9 @@ static void an_indirect_chain_longer_than_the_queue_is_refused(void **state)
 static void a_loop_inside_an_indirect_table_is_refused(void **state)
 {
 	(void)state;
-	desc(TABLE, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 1);
-	desc(TABLE, 1, DATA, 8, VIRTQ_DESC_F_NEXT, 0);
-	desc(DESC, 0, TABLE, 2 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(TABLE, 0, DATA, 8, VRING_DESC_F_NEXT, 1);
+	desc(TABLE, 1, DATA, 8, VRING_DESC_F_NEXT, 0);
+	desc(DESC, 0, TABLE, 2 * 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_CHAIN_TOO_LONG);
 }
@@ -240,8 +240,8 @@ static void a_loop_inside_an_indirect_table_is_refused(void **state)
 static void indirect_inside_indirect_is_refused(void **state)
 {
 	(void)state;
-	desc(TABLE, 0, TABLE + 0x100, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	desc(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(TABLE, 0, TABLE + 0x100, 16, VRING_DESC_F_INDIRECT, 0);
+	desc(DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_NESTED_INDIRECT);
 }
@@ -249,7 +249,7 @@ static void indirect_inside_indirect_is_refused(void **state)
 static void an_indirect_length_not_a_multiple_of_16_is_refused(void **state)
 {
 	(void)state;
-	desc(DESC, 0, TABLE, 24, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(DESC, 0, TABLE, 24, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_BAD_INDIRECT_LEN);
 }
@@ -257,7 +257,7 @@ static void an_indirect_length_not_a_multiple_of_16_is_refused(void **state)
 static void an_empty_indirect_table_is_refused(void **state)
 {
 	(void)state;
-	desc(DESC, 0, TABLE, 0, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(DESC, 0, TABLE, 0, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_BAD_INDIRECT_LEN);
 }
@@ -266,7 +266,7 @@ static void indirect_with_next_is_refused(void **state)
 {
 	(void)state;
 	desc(TABLE, 0, DATA, 8, 0, 0);
-	desc(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
+	desc(DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
 	offer(0);
 	EXPECT_FAULT(VQ_INDIRECT_NEXT);
 }
@@ -276,7 +276,7 @@ static void indirect_without_the_feature_is_refused(void **state)
 	(void)state;
 	assert_int_equal(virtq_init(&q, &win, SIZE, DESC, AVAIL, USED, false, false), 0);
 	desc(TABLE, 0, DATA, 8, 0, 0);
-	desc(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_INDIRECT_OFF);
 }
@@ -284,7 +284,7 @@ static void indirect_without_the_feature_is_refused(void **state)
 static void a_readable_buffer_after_a_writable_one_is_refused(void **state)
 {
 	(void)state;
-	desc(DESC, 0, DATA, 8, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	desc(DESC, 0, DATA, 8, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
 	desc(DESC, 1, DATA + 8, 8, 0, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_ORDER);
@@ -320,7 +320,7 @@ static void a_buffer_whose_end_wraps_64_bits_is_refused(void **state)
 static void an_indirect_table_outside_the_window_is_refused(void **state)
 {
 	(void)state;
-	desc(DESC, 0, 0x1000, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(DESC, 0, 0x1000, 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_DMA);
 }
@@ -331,8 +331,8 @@ static void an_indirect_table_straddling_the_window_end_is_refused(void **state)
 
 	(void)state;
 	/* Its first entry is inside and ends the chain; the table does not fit. */
-	desc(end - 32, 0, DATA, 8, VIRTQ_DESC_F_WRITE, 0);
-	desc(DESC, 0, end - 32, 48, VIRTQ_DESC_F_INDIRECT, 0);
+	desc(end - 32, 0, DATA, 8, VRING_DESC_F_WRITE, 0);
+	desc(DESC, 0, end - 32, 48, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	EXPECT_FAULT(VQ_DMA);
 }
