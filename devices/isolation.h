@@ -1,10 +1,13 @@
 /* The isolation policy of a virtio-pci function: what it reaches and when.
- * Isolation off: guest RAM. Strict: its bounce region alone (BAR2, named by
- * the VIRTIO_PCI_CAP_SWIOTLB capability), only while BAR2 decodes and the
- * driver has accepted VIRTIO_F_SWIOTLB; a driver that declines gets no
- * device. The register model (virtio_pci.c) asks this file wherever the
- * policy decides; a second policy (VIRTIO_F_DMB) goes here too. It knows
- * nothing of the transport's registers. */
+ * Isolation off: guest RAM. Strict: its region alone (BAR2), only while
+ * BAR2 decodes, named in one of two ways the driver picks at most one of:
+ * VIRTIO_F_SWIOTLB (bit 27; cfg_type 10): addresses are bus addresses
+ * inside BAR2, so the window follows the BAR; VIRTIO_F_DMB (bit 44, the
+ * 2026 proposal; a cfg_type 8 shared-memory capability and dmb_shm_id):
+ * every address is an offset into the region, 0 reserved, and BAR moves do
+ * not matter. A driver that accepts neither, or both, or DMB without
+ * ACCESS_PLATFORM, gets no device. The register model (virtio_pci.c) asks
+ * this file wherever the policy decides; it knows nothing of registers. */
 #ifndef AIRLOCK_ISOLATION_H
 #define AIRLOCK_ISOLATION_H
 
@@ -26,11 +29,16 @@ struct bounce_region {
 #define BOUNCE_MAX (1ULL << 30)
 bool bounce_size_valid(uint64_t size);
 
+/* What the driver negotiated (at FEATURES_OK), for the summary too. */
+enum iso_mode { ISO_OFF, ISO_NONE, ISO_SWIOTLB, ISO_DMB };
+const char *iso_mode_name(enum iso_mode m);   /* "off", "none", "swiotlb", "dmb" */
+
 struct isolation {
 	struct dma_window win;          /* what device code may reach */
 	struct bounce_region bounce;    /* strict: the region (size 0: off) */
 	uint64_t bounce_addr;           /* where BAR2 decodes, while mapped */
 	bool bounce_mapped;
+	enum iso_mode mode;             /* strict: ISO_NONE until FEATURES_OK */
 };
 
 /* Off (b NULL or size 0): the window is ram. Strict: b, which must be a
@@ -42,17 +50,20 @@ static inline bool isolation_strict(const struct isolation *iso)
 	return iso->bounce.size != 0;
 }
 
-/* The feature bits the policy offers (strict: SWIOTLB, ACCESS_PLATFORM). */
+/* The feature bits the policy offers (strict: SWIOTLB, DMB, ACCESS_PLATFORM). */
 uint64_t isolation_features(const struct isolation *iso);
 
 /* At FEATURES_OK: NULL when the driver's features may stand, or why not. */
 const char *isolation_refusal(const struct isolation *iso, uint64_t driver_features);
 
+/* The shmid dmb_shm_id reports (strict), else 0. */
+uint16_t isolation_shmid(const struct isolation *iso);
+
 /* The window again, after the status, the features or BAR2 changed:
- * strict, the bounce region only while BAR2 decodes and the driver has
- * FEATURES_OK with SWIOTLB. Anything in flight when the BAR moves or stops
- * decoding resolves against the new window or fails; nothing is ever
- * resolved against a stale range. */
+ * strict, the region only while BAR2 decodes and the driver has FEATURES_OK
+ * with SWIOTLB (at BAR2's address) or DMB (at offset 0, which is refused).
+ * Anything in flight when the BAR moves or stops decoding resolves against
+ * the new window or fails; nothing is ever resolved against a stale range. */
 void isolation_update(struct isolation *iso, bool features_ok, uint64_t driver_features);
 
 /* BAR2 now decodes at addr (mapped) or no longer does; then update. */

@@ -34,6 +34,19 @@ int virtio_pci_add_cap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_
 	return pci_dev_add_cap(&vp->pci, cap, wmask, 16 + extra);
 }
 
+/* A shared-memory region (cfg_type 8): struct virtio_pci_cap64, its id the
+ * region's shmid, 64-bit offset and length. */
+static int add_shm_cap(struct virtio_pci *vp, uint8_t bar, uint8_t id, uint64_t off, uint64_t len)
+{
+	struct virtio_pci_cap64 c = {
+		.cap = { .cap_vndr = 0x09, .cap_len = sizeof(c), .cfg_type = VIRTIO_PCI_CAP_SHARED_MEMORY_CFG,
+			 .bar = bar, .id = id, .offset = (uint32_t)off, .length = (uint32_t)len },
+		.offset_hi = (uint32_t)(off >> 32), .length_hi = (uint32_t)(len >> 32),
+	};
+
+	return pci_dev_add_cap(&vp->pci, (const uint8_t *)&c, NULL, sizeof(c));
+}
+
 /* --- interrupts ---------------------------------------------------------- */
 
 static void msix_fire(void *opaque, unsigned vec)
@@ -226,7 +239,9 @@ static uint32_t common_read(struct virtio_pci *vp, unsigned off)
 	case VIRTIO_PCI_COMMON_Q_AVAILHI: return q ? (uint32_t)(q->avail >> 32) : 0;
 	case VIRTIO_PCI_COMMON_Q_USEDLO: return q ? (uint32_t)q->used : 0;
 	case VIRTIO_PCI_COMMON_Q_USEDHI: return q ? (uint32_t)(q->used >> 32) : 0;
+	case VIRTIO_PCI_COMMON_DMB_SHM_ID: return isolation_shmid(&vp->iso);
 	}
+	/* queue_notif_config_data .. admin_queue_num: zero (not offered). */
 	return 0;
 }
 
@@ -360,7 +375,7 @@ void virtio_pci_counters(const struct virtio_pci *vp, struct vp_counters *c)
 		return;
 	}
 	*c = (struct vp_counters){ vp->stats.chains, vp->stats.read, vp->stats.written, vp->faults,
-				   dma_denied(vp->win) };
+				   dma_denied(vp->win), vp->iso.mode, 0 };
 }
 
 void virtio_pci_set_counters(struct virtio_pci *vp, const struct vp_counters *c)
@@ -481,7 +496,8 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	    (isolation_strict(&vp->iso) &&
 	     (pci_dev_add_bar(&vp->pci, VP_BOUNCE_BAR, vp->iso.bounce.size, true, true) < 0 ||
 	      virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_SWIOTLB, VP_BOUNCE_BAR, 0,
-				 (uint32_t)vp->iso.bounce.size, 0) < 0)) ||
+				 (uint32_t)vp->iso.bounce.size, 0) < 0 ||
+	      add_shm_cap(vp, VP_BOUNCE_BAR, VP_DMB_SHMID, 0, vp->iso.bounce.size) < 0)) ||
 	    msix_init(&vp->msix, &vp->pci, nvec, 0, VP_MSIX_OFF, VP_PBA_OFF) < 0) {
 		pr_err("%s: cannot lay out the PCI function", dev->name);
 		return -1;

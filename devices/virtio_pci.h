@@ -32,6 +32,7 @@ struct virtio_pci;
 struct vp_counters {
 	uint64_t requests, bytes_read, bytes_written;   /* chains served, data moved */
 	uint64_t ring_refusals, dma_denials;
+	uint32_t mode, pad;             /* enum iso_mode: what the driver negotiated */
 };
 
 /* What a device model gets from the transport on each call, and keeps

@@ -14,9 +14,19 @@
 #define VIRTIO_F_SWIOTLB        27
 #define VIRTIO_PCI_CAP_SWIOTLB  10
 
-/* The common configuration airlock implements: virtio 1.2's, up to and
- * including queue_used_hi. */
-#define VP_COMMON_LEN  ((unsigned)sizeof(struct virtio_pci_common_cfg))
+/* Provisional, as the VIRTIO_F_DMB proposal (2026) itself says: the bit,
+ * where dmb_shm_id sits in the common configuration, and the shmid airlock
+ * gives its region (no device type of ours defines shared memory; virtio-fs
+ * uses 0 for its DAX window). A change in the proposal is a change here. */
+#define VIRTIO_F_DMB                    44
+#define VIRTIO_PCI_COMMON_DMB_SHM_ID    64      /* le16, read after FEATURES_OK */
+#define VP_DMB_SHMID                    0x44
+
+/* The common configuration airlock implements: virtio 1.2's fields, then
+ * queue_notif_config_data, queue_reset, admin_queue_index and
+ * admin_queue_num (56..63: present, zero, read-only: those features are not
+ * offered), then dmb_shm_id. */
+#define VP_COMMON_LEN                   (VIRTIO_PCI_COMMON_DMB_SHM_ID + 2)
 
 /* airlock's BAR0 layout. */
 #define VP_COMMON_OFF  0x0000

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SB_VERSION      2
+#define SB_VERSION      3
 #define SB_MAX_INPUT    64
 
 enum sb_req_type {

@@ -35,11 +35,12 @@ void stats_log(const struct run_summary *s)
 
 		if (lvl <= log_level)
 			log_msg(lvl, "%s (00:%02x.0): %llu requests, %llu ring refusals, %llu DMA denials; "
-				"%llu bytes read and %llu written %s", vp->dev->name, vp->slot,
+				"%llu bytes read and %llu written %s%s%s", vp->dev->name, vp->slot,
 				(unsigned long long)c.requests, (unsigned long long)c.ring_refusals,
 				(unsigned long long)c.dma_denials, (unsigned long long)c.bytes_read,
 				(unsigned long long)c.bytes_written,
-				vp->iso.bounce.size ? "through its bounce region" : "in guest RAM");
+				vp->iso.bounce.size ? "through its bounce region (" : "in guest RAM",
+				vp->iso.bounce.size ? iso_mode_name(c.mode) : "", vp->iso.bounce.size ? ")" : "");
 	}
 	if (!bad && log_level < LOG_INFO)
 		return;
@@ -69,10 +70,11 @@ int stats_write_json(const struct run_summary *s, FILE *f)
 		json_string(f, vp->dev->name);
 		fprintf(f, ", \"pci\": \"00:%02x.0\", \"requests\": %llu, \"bytes_read\": %llu, "
 			"\"bytes_written\": %llu, \"bounce_region_bytes\": %llu, \"ring_refusals\": %llu, "
-			"\"dma_denials\": %llu}",
+			"\"dma_denials\": %llu, \"mode\": \"%s\"}",
 			vp->slot, (unsigned long long)c.requests, (unsigned long long)c.bytes_read,
 			(unsigned long long)c.bytes_written, (unsigned long long)vp->iso.bounce.size,
-			(unsigned long long)c.ring_refusals, (unsigned long long)c.dma_denials);
+			(unsigned long long)c.ring_refusals, (unsigned long long)c.dma_denials,
+			iso_mode_name((enum iso_mode)c.mode));
 	}
 	fprintf(f, "\n  ],\n  \"vcpus\": [");
 	for (unsigned i = 0; i < s->nr_vcpus; i++) {

@@ -113,6 +113,33 @@ for strict in (False, True):
     p += mem_w(0x4000, struct.pack("<HHH", 0, 1, 0), strict) + bar_w(0x3004, 2, 1) + bytes([7])
     save("virtio_net", "rx-tx-" + tag, p)
 
+# DMB (bit 44): the same device, every address an offset into its region
+# (the fuzzer's is 16 KiB; offset 0 is reserved): rings at 0x1000, 0x2000,
+# 0x3000, data from 0x3800.
+def driver_dmb(queue_chain_descs, extra=b""):
+    p = bytes([1])
+    p += cfg_w(0x10, 4, 0xc0000000) + cfg_w(0x18, 4, 0x0000000c) + cfg_w(0x1c, 4, BOUNCE >> 32)
+    p += cfg_w(0x04, 2, 0x0006)
+    p += bar_w(0x14, 1, 1) + bar_w(0x14, 1, 3)
+    hi = 1 | 2 | (1 << (44 - 32))                  # VERSION_1, ACCESS_PLATFORM, DMB
+    p += bar_w(0x08, 4, 0) + bar_w(0x0c, 4, 0) + bar_w(0x08, 4, 1) + bar_w(0x0c, 4, hi)
+    p += bar_w(0x14, 1, 0x0b) + bar_r(0x14, 1) + bar_r(64, 2)     # FEATURES_OK, dmb_shm_id
+    p += bar_w(0x16, 2, 0) + bar_w(0x18, 2, 8) + bar_w(0x1a, 2, 0xffff)
+    for off, addr in ((0x20, 0x1000), (0x28, 0x2000), (0x30, 0x3000)):
+        p += bar_w(off, 4, addr) + bar_w(off + 4, 4, 0)
+    p += bar_w(0x1c, 2, 1) + bar_w(0x14, 1, 0x0f)
+    p += extra
+    p += mem_w(0x1000, b"".join(desc(a, ln, fl, nx) for a, ln, fl, nx in queue_chain_descs), True)
+    p += mem_w(0x2000, struct.pack("<HHH", 0, 1, 0), True) + bar_w(0x3000, 2, 0)
+    return p
+
+
+save("virtio_pci", "rng-dmb", driver_dmb([(0x3800, 64, WRITE, 0)]))
+save("virtio_blk", "read-dmb", driver_dmb([(0x3800, 16, NEXT, 1), (0x3900, 512, WRITE | NEXT, 2),
+                                           (0x3c00, 1, WRITE, 0)],
+                                          mem_w(0x3800, struct.pack("<IIQ", 0, 0, 1), True)))
+save("virtio_pci", "dmb-offset-zero", driver_dmb([(0, 64, WRITE, 0)]))
+
 # --- fuzz_virtq: ring memory ---------------------------------------------
 def ring(descs, heads, qsize_log=3, flags=3, used_len=0):
     hdr = bytes([qsize_log, 0, 0x100 >> 6, 0x200 >> 6, flags, used_len, 0, 0])
