@@ -30,14 +30,15 @@
 #include "../../devices/virtio_regs.h"
 
 #define QS 8                      /* queue size used by the cases */
-/* Where things go in the bounce region. */
-#define O_DESC  0x0000
-#define O_AVAIL 0x1000
-#define O_USED  0x2000
-#define O_HDR   0x3000
-#define O_DATA  0x3200
-#define O_STAT  0x3400
-#define O_IND   0x4000
+/* Where things go in the region (from its second page: with VIRTIO_F_DMB
+ * offset 0 is reserved). */
+#define O_DESC  0x1000
+#define O_AVAIL 0x2000
+#define O_USED  0x3000
+#define O_HDR   0x4000
+#define O_DATA  0x4200
+#define O_STAT  0x4400
+#define O_IND   0x5000
 
 static const char *bdf;
 static volatile uint8_t *bar0;
@@ -46,6 +47,12 @@ static uint64_t bnc_gpa, bnc_len, bar0_gpa;
 static int cfg_fd;
 static uint8_t *canary;           /* a page of ordinary guest RAM */
 static uint64_t canary_gpa;
+/* The mode the cases run in: VIRTIO_F_SWIOTLB (addresses are bus addresses,
+ * base = where BAR2 is) or VIRTIO_F_DMB (offsets into the region, base 0).
+ * ram_addr names guest RAM (the canary) to the device: in DMB mode an
+ * offset past the region. */
+static int dmb;
+static uint64_t base, ram_addr;
 static unsigned cases, failed, resets;
 static uint16_t avail_idx;
 
@@ -120,18 +127,28 @@ static int reset_dev(void)
 	return -1;
 }
 
-/* ACK, DRIVER, features (VERSION_1, ACCESS_PLATFORM, and bit 27 when
- * swiotlb), FEATURES_OK. Returns whether FEATURES_OK stuck. */
-static int negotiate(int swiotlb, uint32_t extra_lo)
+/* ACK, DRIVER, features (VERSION_1, ACCESS_PLATFORM, and when confined the
+ * mode's bit: 27 or 44), FEATURES_OK. Returns whether FEATURES_OK stuck. */
+static int negotiate_bits(uint32_t lo, uint32_t hi)
 {
 	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	w32(VIRTIO_PCI_COMMON_GFSELECT, 0);
-	w32(VIRTIO_PCI_COMMON_GF, (swiotlb ? 1u << VIRTIO_F_SWIOTLB : 0) | extra_lo);
+	w32(VIRTIO_PCI_COMMON_GF, lo);
 	w32(VIRTIO_PCI_COMMON_GFSELECT, 1);
-	w32(VIRTIO_PCI_COMMON_GF, 1 | 2);
+	w32(VIRTIO_PCI_COMMON_GF, hi);
 	w8(VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
 	return (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK) != 0;
+}
+
+#define HI(bit) (1u << ((bit) - 32))
+
+static int negotiate(int confined, uint32_t extra_lo)
+{
+	uint32_t lo = extra_lo | (confined && !dmb ? 1u << VIRTIO_F_SWIOTLB : 0);
+	uint32_t hi = HI(VIRTIO_F_VERSION_1) | HI(VIRTIO_F_ACCESS_PLATFORM) | (confined && dmb ? HI(VIRTIO_F_DMB) : 0);
+
+	return negotiate_bits(lo, hi);
 }
 
 static void queue_at(uint16_t q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
@@ -151,7 +168,7 @@ static int start_queue(uint32_t extra_lo, uint64_t d, uint64_t a, uint64_t u)
 {
 	if (reset_dev() < 0 || !negotiate(1, extra_lo))
 		return -1;
-	bzero_b(0, 0x5000);
+	bzero_b(0, 0x6000);
 	avail_idx = 0;
 	queue_at(0, QS, d, a, u);
 	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
@@ -162,7 +179,7 @@ static int start_queue(uint32_t extra_lo, uint64_t d, uint64_t a, uint64_t u)
 /* A device with queue 0 in the bounce region, DRIVER_OK. */
 static int bring_up(void)
 {
-	if (start_queue(0, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED) < 0)
+	if (start_queue(0, base + O_DESC, base + O_AVAIL, base + O_USED) < 0)
 		return -1;
 	return (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_DRIVER_OK) ? 0 : -1;
 }
@@ -214,9 +231,9 @@ static void std_read(void)
 {
 	hdr(0, 0);
 	bnc[O_STAT] = 0xff;
-	desc(0, bnc_gpa + O_HDR, 16, VRING_DESC_F_NEXT, 1);
-	desc(1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	desc(2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE, 0);
+	desc(0, base + O_HDR, 16, VRING_DESC_F_NEXT, 1);
+	desc(1, base + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc(2, base + O_STAT, 1, VRING_DESC_F_WRITE, 0);
 }
 
 static int wait_reset(unsigned ms)
@@ -250,7 +267,7 @@ static void report(const char *name, int ok, const char *what)
 	cases++;
 	if (!ok || !intact)
 		failed++;
-	printf("AIRLOCK-HCASE %s %s %s%s\n", name, ok && intact ? "ok" : "FAIL", what,
+	printf("AIRLOCK-HCASE %s:%s %s %s%s\n", dmb ? "dmb" : "swiotlb", name, ok && intact ? "ok" : "FAIL", what,
 	       intact ? "" : " CANARY-CHANGED");
 	fflush(stdout);
 	canary_fill();
@@ -296,7 +313,7 @@ static int healthy(void)
 
 /* --- the cases ----------------------------------------------------------- */
 
-#define END (bnc_gpa + bnc_len)
+#define END (base + bnc_len)
 #define WRAP 0xfffffffffffff000ULL
 
 /* Rings placed where they must not be. */
@@ -339,14 +356,14 @@ static void std_indirect_table(void)
 {
 	hdr(0, 0);
 	bnc[O_STAT] = 0xff;
-	ind_desc(O_IND, 0, bnc_gpa + O_HDR, 16, VRING_DESC_F_NEXT, 1);
-	ind_desc(O_IND, 1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	ind_desc(O_IND, 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE, 0);
+	ind_desc(O_IND, 0, base + O_HDR, 16, VRING_DESC_F_NEXT, 1);
+	ind_desc(O_IND, 1, base + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	ind_desc(O_IND, 2, base + O_STAT, 1, VRING_DESC_F_WRITE, 0);
 }
 
 static int up_indirect(const char *name)
 {
-	if (start_queue(1u << 28, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED) < 0) {
+	if (start_queue(1u << 28, base + O_DESC, base + O_AVAIL, base + O_USED) < 0) {
 		report(name, 0, "setup");
 		return -1;
 	}
@@ -375,68 +392,68 @@ static void run_cases(void)
 	uint32_t v;
 
 	/* 1-9: rings outside the window */
-	ring_case("desc-table-in-guest-ram", canary_gpa, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
-	ring_case("avail-ring-in-guest-ram", bnc_gpa + O_DESC, canary_gpa, bnc_gpa + O_USED);
-	ring_case("used-ring-in-guest-ram", bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, canary_gpa);
-	ring_case("desc-table-straddles-end", END - 64, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
-	ring_case("used-ring-straddles-end", bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, END - 8);
-	ring_case("desc-table-wraps-64-bit", WRAP + 0xfc0, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
-	ring_case("avail-ring-at-zero", bnc_gpa + O_DESC, 0, bnc_gpa + O_USED);
-	ring_case("used-ring-in-mmio-bar0", bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bar0_gpa + 0x100);
-	ring_case("desc-table-just-below-window", bnc_gpa - 0x1000, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
+	ring_case("desc-table-in-guest-ram", ram_addr, base + O_AVAIL, base + O_USED);
+	ring_case("avail-ring-in-guest-ram", base + O_DESC, ram_addr, base + O_USED);
+	ring_case("used-ring-in-guest-ram", base + O_DESC, base + O_AVAIL, ram_addr);
+	ring_case("desc-table-straddles-end", END - 64, base + O_AVAIL, base + O_USED);
+	ring_case("used-ring-straddles-end", base + O_DESC, base + O_AVAIL, END - 8);
+	ring_case("desc-table-wraps-64-bit", WRAP + 0xfc0, base + O_AVAIL, base + O_USED);
+	ring_case("avail-ring-at-zero", base + O_DESC, 0, base + O_USED);
+	ring_case("used-ring-in-mmio-bar0", base + O_DESC, base + O_AVAIL, bar0_gpa + 0x100);
+	ring_case("desc-table-just-below-window", base - 0x1000, base + O_AVAIL, base + O_USED);
 
 	/* 10-24: buffers and chains */
-	desc_case("data-buffer-in-guest-ram-device-writes", 1, canary_gpa, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("data-buffer-in-guest-ram-device-writes", 1, ram_addr, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 	hdr(1, 8);
-	desc_case("header-in-guest-ram", 0, canary_gpa, 16, VRING_DESC_F_NEXT, 1);
-	desc_case("status-in-guest-ram", 2, canary_gpa + 100, 1, VRING_DESC_F_WRITE, 0);
+	desc_case("header-in-guest-ram", 0, ram_addr, 16, VRING_DESC_F_NEXT, 1);
+	desc_case("status-in-guest-ram", 2, ram_addr + 100, 1, VRING_DESC_F_WRITE, 0);
 	desc_case("buffer-straddles-window-end", 1, END - 256, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 	desc_case("buffer-wraps-64-bit", 1, 0xffffffffffffff00ULL, 0x200, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	desc_case("buffer-length-4g-minus-1", 1, bnc_gpa + O_DATA, 0xffffffff, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("buffer-length-4g-minus-1", 1, base + O_DATA, 0xffffffff, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 	desc_case("buffer-at-window-end", 1, END, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	desc_case("buffer-just-below-window", 1, bnc_gpa - 512, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	desc_case("chain-loops-back", 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
-	desc_case("descriptor-points-to-itself", 0, bnc_gpa + O_HDR, 16, VRING_DESC_F_NEXT, 0);
-	desc_case("next-beyond-queue-size", 1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 200);
-	desc_case("readable-after-writable", 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_NEXT, 3);
+	desc_case("buffer-just-below-window", 1, base - 512, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	desc_case("chain-loops-back", 2, base + O_STAT, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
+	desc_case("descriptor-points-to-itself", 0, base + O_HDR, 16, VRING_DESC_F_NEXT, 0);
+	desc_case("next-beyond-queue-size", 1, base + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 200);
+	desc_case("readable-after-writable", 2, base + O_STAT, 1, VRING_DESC_F_NEXT, 3);
 	avail_case("avail-head-out-of-range", QS + 3, 1);
 	avail_case("avail-head-0xffff", 0xffff, 1);
 	/* A chain as long as the queue whose last descriptor links on. */
 	if (bring_up() == 0) {
 		for (unsigned i = 0; i < QS; i++)
-			desc(i, bnc_gpa + O_DATA + 16 * i, 16, VRING_DESC_F_NEXT, (uint16_t)((i + 1) % QS));
+			desc(i, base + O_DATA + 16 * i, 16, VRING_DESC_F_NEXT, (uint16_t)((i + 1) % QS));
 		post_head(0);
 		expect_reset("chain-longer-than-queue");
 	}
 
 	/* 25-34: indirect tables */
 	if (up_indirect("indirect-table-in-guest-ram") == 0)
-		indirect_case("indirect-table-in-guest-ram", canary_gpa, 48, VRING_DESC_F_INDIRECT);
+		indirect_case("indirect-table-in-guest-ram", ram_addr, 48, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-table-straddles-end") == 0)
 		indirect_case("indirect-table-straddles-end", END - 32, 48, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-nested") == 0) {
-		ind_desc(O_IND, 1, bnc_gpa + O_IND + 0x100, 48, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 2);
-		indirect_case("indirect-nested", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
+		ind_desc(O_IND, 1, base + O_IND + 0x100, 48, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 2);
+		indirect_case("indirect-nested", base + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 	if (up_indirect("indirect-with-next-flag") == 0)
-		indirect_case("indirect-with-next-flag", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT);
+		indirect_case("indirect-with-next-flag", base + O_IND, 48, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT);
 	if (up_indirect("indirect-length-not-multiple-of-16") == 0)
-		indirect_case("indirect-length-not-multiple-of-16", bnc_gpa + O_IND, 40, VRING_DESC_F_INDIRECT);
+		indirect_case("indirect-length-not-multiple-of-16", base + O_IND, 40, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-length-zero") == 0)
-		indirect_case("indirect-length-zero", bnc_gpa + O_IND, 0, VRING_DESC_F_INDIRECT);
+		indirect_case("indirect-length-zero", base + O_IND, 0, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-length-huge") == 0)
-		indirect_case("indirect-length-huge", bnc_gpa + O_IND, 0xfffffff0, VRING_DESC_F_INDIRECT);
+		indirect_case("indirect-length-huge", base + O_IND, 0xfffffff0, VRING_DESC_F_INDIRECT);
 	if (up_indirect("indirect-entry-in-guest-ram") == 0) {
-		ind_desc(O_IND, 1, canary_gpa, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-		indirect_case("indirect-entry-in-guest-ram", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
+		ind_desc(O_IND, 1, ram_addr, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+		indirect_case("indirect-entry-in-guest-ram", base + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 	if (up_indirect("indirect-next-outside-table") == 0) {
-		ind_desc(O_IND, 1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 9);
-		indirect_case("indirect-next-outside-table", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
+		ind_desc(O_IND, 1, base + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 9);
+		indirect_case("indirect-next-outside-table", base + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 	if (up_indirect("indirect-table-loops") == 0) {
-		ind_desc(O_IND, 2, bnc_gpa + O_STAT, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
-		indirect_case("indirect-table-loops", bnc_gpa + O_IND, 48, VRING_DESC_F_INDIRECT);
+		ind_desc(O_IND, 2, base + O_STAT, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
+		indirect_case("indirect-table-loops", base + O_IND, 48, VRING_DESC_F_INDIRECT);
 	}
 
 	/* 35-36: avail index jumps */
@@ -469,11 +486,22 @@ static void run_cases(void)
 		b16(O_AVAIL + 4, 0);
 		b16(O_AVAIL + 2, 1);
 		avail_idx = 1;
-		/* Move the bounce BAR 1 GiB up: the rings' addresses now point
-		 * outside the window. */
+		/* Move the bounce BAR 1 GiB up. Bit 27: the rings' addresses
+		 * now point outside the window. DMB: offsets do not move, the
+		 * request completes (seen once the BAR is back under our
+		 * mapping). */
 		cfg_w(0x18, 4, lo + 0x40000000u);
 		notify(0);
-		expect_reset("bounce-bar-moved-with-request-in-flight");
+		if (!dmb) {
+			expect_reset("bounce-bar-moved-with-request-in-flight");
+		} else {
+			msleep(300);
+			cfg_w(0x18, 4, lo);
+			cfg_w(0x1c, 4, hi);
+			report("bounce-bar-moved-with-request-in-flight",
+			       rb16(O_USED + 2) == 1 && rb8(O_STAT) == 0 &&
+			       !(r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET), "completed");
+		}
 		cfg_w(0x18, 4, lo);
 		cfg_w(0x1c, 4, hi);
 	}
@@ -504,10 +532,10 @@ static void run_cases(void)
 	}
 	if (bring_up() == 0) {
 		std_read();
-		desc(1, bnc_gpa + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+		desc(1, base + O_DATA, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 		/* A write request whose data is the canary: it must not reach the disk. */
 		hdr(1, 4);
-		desc(1, canary_gpa, 512, VRING_DESC_F_NEXT, 2);
+		desc(1, ram_addr, 512, VRING_DESC_F_NEXT, 2);
 		post_head(0);
 		expect_reset("write-request-from-guest-ram");
 	}
@@ -567,19 +595,19 @@ static void run_cases(void)
 	}
 	reset_dev();
 	negotiate(1, 0);
-	queue_at(0, 0, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
+	queue_at(0, 0, base + O_DESC, base + O_AVAIL, base + O_USED);
 	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
 	report("queue-enable-with-size-0", r16(VIRTIO_PCI_COMMON_Q_ENABLE) == 0 || (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET),
 	       "refused");
 	reset_dev();
 	negotiate(1, 0);
-	queue_at(0, 6, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
+	queue_at(0, 6, base + O_DESC, base + O_AVAIL, base + O_USED);
 	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
 	report("queue-size-not-power-of-two", r16(VIRTIO_PCI_COMMON_Q_SIZE) != 6 || r16(VIRTIO_PCI_COMMON_Q_ENABLE) == 0 ||
 	       (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET), "refused");
 	reset_dev();
 	negotiate(1, 0);
-	queue_at(0, 4096, bnc_gpa + O_DESC, bnc_gpa + O_AVAIL, bnc_gpa + O_USED);
+	queue_at(0, 4096, base + O_DESC, base + O_AVAIL, base + O_USED);
 	w16(VIRTIO_PCI_COMMON_Q_ENABLE, 1);
 	report("queue-size-above-maximum", r16(VIRTIO_PCI_COMMON_Q_SIZE) != 4096 || r16(VIRTIO_PCI_COMMON_Q_ENABLE) == 0 ||
 	       (r8(VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET), "refused");
@@ -615,17 +643,41 @@ static void run_cases(void)
 	}
 	if (bring_up() == 0) {
 		std_read();
-		desc(1, bnc_gpa + O_DATA, 100, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);   /* not whole sectors */
+		desc(1, base + O_DATA, 100, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);   /* not whole sectors */
 		post_head(0);
 		expect_status("read-not-whole-sectors", 1);
 	}
 	if (bring_up() == 0) {
 		std_read();
-		desc(0, bnc_gpa + O_HDR, 8, VRING_DESC_F_NEXT, 1);                /* short header */
+		desc(0, base + O_HDR, 8, VRING_DESC_F_NEXT, 1);                /* short header */
 		post_head(0);
 		expect_status("short-request-header", 1);
 	}
 
+	/* How each mode names an address: each one's valid addresses are
+	 * refused in the other, and DMB's own rules. */
+	if (!dmb) {
+		desc_case("an-offset-is-not-a-bus-address", 1, O_DATA, 512,
+			  VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	} else {
+		desc_case("a-bus-address-is-not-an-offset", 1, bnc_gpa + O_DATA, 512,
+			  VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+		desc_case("buffer-at-offset-zero", 1, 0, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+		ring_case("desc-table-at-offset-zero", 0, base + O_AVAIL, base + O_USED);
+		desc_case("offset-plus-length-wraps-64-bit", 1, 0xffffffffffffffffULL - 0x100, 0x200,
+			  VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+		reset_dev();
+		report("features-ok-with-both-swiotlb-and-dmb",
+		       !negotiate_bits(1u << VIRTIO_F_SWIOTLB,
+				       HI(VIRTIO_F_VERSION_1) | HI(VIRTIO_F_ACCESS_PLATFORM) | HI(VIRTIO_F_DMB)),
+		       "refused");
+		reset_dev();
+		report("features-ok-dmb-without-access-platform",
+		       !negotiate_bits(0, HI(VIRTIO_F_VERSION_1) | HI(VIRTIO_F_DMB)), "refused");
+		reset_dev();
+		negotiate(1, 0);
+		report("dmb-shm-id-names-the-region", r16(VIRTIO_PCI_COMMON_DMB_SHM_ID) == VP_DMB_SHMID, "read");
+	}
 	report("device-healthy-after-all-cases", healthy(), "read-ok");
 }
 
@@ -702,7 +754,14 @@ int main(int argc, char **argv)
 	printf("AIRLOCK-HOSTILE-SETUP %s bounce %#llx+%#llx canary %#llx\n", bdf,
 	       (unsigned long long)bnc_gpa, (unsigned long long)bnc_len,
 	       (unsigned long long)canary_gpa);
-	run_cases();
+	/* Every case in both modes: bit 27 (bus addresses inside BAR2), then
+	 * DMB (offsets into the region). */
+	for (dmb = 0; dmb <= 1; dmb++) {
+		base = dmb ? 0 : bnc_gpa;
+		ram_addr = dmb && canary_gpa < bnc_len ? canary_gpa + bnc_len : canary_gpa;
+		run_cases();
+	}
+	dmb = 0;
 	reset_dev();
 	printf("AIRLOCK-HOSTILE-DONE %u %u %u\n", cases, failed, resets);
 	return failed ? 1 : 0;

@@ -150,10 +150,14 @@ if expect hsuite 0 "^AIRLOCK-HOSTILE-SETUP" "^AIRLOCK-HOSTILE-DONE" "^AIRLOCK-AF
 	hs_ok=$(section hsuite | grep -c '^AIRLOCK-HCASE .* ok ')
 	hs_refusals=$(section hsuite | sed -n 's/.*virtio-blk (00:01.0): [0-9]* requests, \([0-9]*\) ring refusals.*/\1/p')
 	section hsuite | grep '^AIRLOCK-HCASE .* FAIL ' | sed 's/^/    /'
-	if [ "$hs_cases" -ge 50 ] && [ "$hs_failed" = 0 ] && [ "$hs_ok" = "$hs_cases" ]; then
-		ok "hostile-guest suite: $hs_cases cases, every one refused or ignored as it should be; the canary page untouched"
+	hs_27=$(section hsuite | grep -c '^AIRLOCK-HCASE swiotlb:.* ok ')
+	hs_44=$(section hsuite | grep -c '^AIRLOCK-HCASE dmb:.* ok ')
+	if [ "$hs_cases" -ge 100 ] && [ "$hs_failed" = 0 ] && [ "$hs_ok" = "$hs_cases" ] &&
+		[ "$hs_27" -ge 50 ] && [ "$hs_44" -ge 50 ]; then
+		ok "hostile-guest suite: $hs_cases cases ($hs_27 with VIRTIO_F_SWIOTLB, $hs_44 with VIRTIO_F_DMB)," \
+			"every one refused or ignored as it should be; the canary page untouched"
 	else
-		bad hsuite "$hs_ok of $hs_cases cases held (at least 50 needed)"
+		bad hsuite "$hs_ok of $hs_cases cases held ($hs_27 with bit 27, $hs_44 with DMB; at least 50 each needed)"
 	fi
 	if [ -n "$hs_refusals" ] && [ "$hs_refusals" -ge "$hs_resets" ] && [ "$hs_resets" -gt 0 ]; then
 		ok "hostile-guest suite: airlock counted $hs_refusals ring refusals for the $hs_resets cases the guest saw refused; the other disk still works"
