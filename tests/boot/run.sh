@@ -117,7 +117,7 @@ expect blk 0 "^AIRLOCK-DISK vda ro=0 serial=diskA.img" && ok "GET_ID gives the i
 expect net 0 "^AIRLOCK-MAC 52:54:00:12:34:56" "^AIRLOCK-PING ok" &&
 	ok "virtio-net on a tap (in its own network namespace): the guest pings the host end"
 expect strictstock 0 "AIRLOCK-GUEST-UP" "virtio-rng (00:0[0-9].0): driver declined VIRTIO_F_SWIOTLB" \
-	"virtio-blk (00:0[0-9].0), disk [^ ]*diskB.img: driver declined VIRTIO_F_SWIOTLB: load the airlock guest driver, or run with --isolation off" \
+	"virtio-blk (00:0[0-9].0), disk [^ ]*diskB.img: driver declined VIRTIO_F_SWIOTLB and VIRTIO_F_DMB: load the airlock guest driver, or run with --isolation off" \
 	"^AIRLOCK-PCI 0000:00:0[0-9].0 0x1af4 0x1044" &&
 	expect_not strictstock "^AIRLOCK-VIRTIO .* virtio_" &&
 	ok "strict isolation (the default), stock guest: each device refuses FEATURES_OK once with the reason, the guest boots without them"
