@@ -4,11 +4,14 @@
  * VIRTIO_PCI_CAP_SWIOTLB capability (cfg_type 10): a bounce region in one of
  * their BARs that the device's DMA is confined to.
  *
- * It binds only such devices (others stay with virtio_pci), accepts
- * VIRTIO_F_SWIOTLB (bit 27, outside the range the virtio core passes to a
- * transport, so it is set here), maps the region write-back, and installs
- * DMA ops on the PCI device that serve the rings (coherent allocations) and
- * every buffer (streaming mappings, bounced by copying) from the region.
+ * It binds only such devices (others stay with virtio_pci), accepts one of
+ * VIRTIO_F_SWIOTLB (bit 27) and VIRTIO_F_DMB (bit 44), both outside the
+ * range the virtio core passes to a transport, so set here, maps the region
+ * write-back, and installs DMA ops on the PCI device that serve the rings
+ * (coherent allocations) and every buffer (streaming mappings, bounced by
+ * copying) from the region. With bit 27 the device is given bus addresses
+ * inside the region; with bit 44 (the region then named by a shared-memory
+ * capability, cfg_type 8, and dmb_shm_id) offsets from its start, 0 never.
  * Loaded before virtio_pci it gets those devices first; loaded after, it
  * takes them over (releases them from virtio_pci and binds them here).
  */
@@ -33,6 +36,12 @@
 
 #define VIRTIO_F_SWIOTLB		27
 #define VIRTIO_PCI_CAP_SWIOTLB		10
+/* Provisional in the VIRTIO_F_DMB proposal itself: the bit, and where
+ * dmb_shm_id (le16, valid after FEATURES_OK) sits in the common cfg. */
+#define VIRTIO_F_DMB			44
+#define AV_COMMON_DMB_SHM_ID		64
+#define AV_COMMON_LEN_DMB		(AV_COMMON_DMB_SHM_ID + 2)
+#define AV_MAX_SHM			8	/* shared-memory capabilities read */
 #define AV_SLOT_SHIFT			11	/* 2 KiB slots */
 #define AV_SLOT				(1UL << AV_SLOT_SHIFT)
 #define AV_MAX_MAPPING			(256 * 1024)
@@ -47,6 +56,15 @@ static bool take_over = true;
 module_param(take_over, bool, 0444);
 MODULE_PARM_DESC(take_over, "at load, take devices with a bounce region over from the driver that has them");
 
+/* What the device is given: bus addresses in the region (SWIOTLB), offsets
+ * into it (DMB). As the mode parameter AV_NONE is auto: DMB if offered. */
+enum av_mode { AV_NONE, AV_SWIOTLB, AV_DMB };
+static const char * const av_mode_names[] = { "auto", "swiotlb", "dmb" };
+static int av_want;			/* mode, parsed at load */
+static char *mode_param = "auto";
+module_param_named(mode, mode_param, charp, 0444);
+MODULE_PARM_DESC(mode, "auto (VIRTIO_F_DMB if offered, else VIRTIO_F_SWIOTLB), swiotlb or dmb");
+
 /*
  * The host is not trusted: every value read from config space or from the
  * device is checked before it sizes, offsets or bounds anything, and a
@@ -60,16 +78,36 @@ struct av_cap {
 	u32 off, len;
 };
 
+/* A shared-memory capability (cfg_type 8): struct virtio_pci_cap64. */
+struct av_shm {
+	int pos;
+	u8 cap_len, bar, id;
+	u64 off, len;
+};
+
 struct av_caps {
 	struct av_cap cap[VIRTIO_PCI_CAP_SWIOTLB + 1];	/* by cfg_type */
+	struct av_shm shm[AV_MAX_SHM];			/* every one, in order */
+	unsigned int nshm;
 	u32 notify_mult;
 };
 
-/* The bounce pool: a bitmap of 2 KiB slots over the region. */
+/* Where the pool lives: len bytes at off in a BAR, as checked. */
+struct av_region {
+	u8 bar;
+	u64 off, len;
+};
+
+/* The bounce pool: a bitmap of 2 KiB slots over the region (with DMB, over
+ * all of it but its first page, so that no address handed out is 0). */
 struct av_pool {
 	spinlock_t lock;
-	void *va;			/* write-back mapping of the region */
-	dma_addr_t bus;			/* == guest physical: identity-mapped PCI */
+	enum av_mode mode;		/* AV_NONE: no pool, every mapping fails */
+	struct av_region r;
+	void *va;			/* write-back mapping of the pool */
+	dma_addr_t base;		/* what the device is given for va: its bus
+					 * address (== guest physical: identity-
+					 * mapped PCI), or its offset in the region */
 	size_t size;
 	unsigned long nslots;
 	unsigned long *map;
@@ -83,10 +121,12 @@ struct av_dev {
 	struct virtio_pci_modern_device mdev;
 	struct pci_dev *pdev;
 	struct av_pool pool;
+	struct av_caps caps;		/* as read and checked at probe */
+	enum av_mode mode;		/* negotiated by av_finalize_features() */
+	u32 common_len;
 	struct virtqueue **vqs;
 	unsigned int nvqs;
 	int irq;
-	int bounce_bar;
 	struct av_cap notify;		/* mapped per queue (map_notify) */
 };
 
@@ -114,6 +154,8 @@ static long pool_alloc(struct av_pool *p, size_t size, unsigned long align_slots
 {
 	unsigned long n = pool_slots(size), flags, at;
 
+	if (!p->map)
+		return -1;
 	spin_lock_irqsave(&p->lock, flags);
 	at = bitmap_find_next_zero_area(p->map, p->nslots, 0, n, align_slots - 1);
 	if (at >= p->nslots) {
@@ -138,12 +180,13 @@ static void pool_free(struct av_pool *p, unsigned long at)
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 
-/* Slot of a bus address inside the pool, or -1. */
+/* Slot of an address the device was given (bus address or offset) inside
+ * the pool, or -1: with DMB, 0 and the rest of the first page are not. */
 static long pool_slot(struct av_pool *p, dma_addr_t addr)
 {
-	if (addr < p->bus || addr - p->bus >= p->size)
+	if (addr < p->base || addr - p->base >= p->size)
 		return -1;
-	return (addr - p->bus) >> AV_SLOT_SHIFT;
+	return (addr - p->base) >> AV_SLOT_SHIFT;
 }
 
 /* --- DMA ops: everything the device sees lives in the pool --------------- */
@@ -170,7 +213,7 @@ static void *av_alloc(struct device *dev, size_t size, dma_addr_t *handle, gfp_t
 		return NULL;
 	va = p->va + (at << AV_SLOT_SHIFT);
 	memset(va, 0, size);
-	*handle = p->bus + (at << AV_SLOT_SHIFT);
+	*handle = p->base + (at << AV_SLOT_SHIFT);
 	return va;
 }
 
@@ -223,7 +266,7 @@ static dma_addr_t av_map_page(struct device *dev, struct page *page, unsigned lo
 	 * which it could write back anyway. It saves a pass over every read. */
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
 		bounce_copy(dev, p, at, 0, size, true);
-	return p->bus + (at << AV_SLOT_SHIFT);
+	return p->base + (at << AV_SLOT_SHIFT);
 }
 
 static void av_unmap_page(struct device *dev, dma_addr_t handle, size_t size,
@@ -233,7 +276,7 @@ static void av_unmap_page(struct device *dev, dma_addr_t handle, size_t size,
 	long at = pool_slot(p, handle);
 
 	/* Only what av_map_page() returned: a slot's start, with an original. */
-	if (at < 0 || !p->orig[at] || ((handle - p->bus) & (AV_SLOT - 1)))
+	if (at < 0 || !p->orig[at] || ((handle - p->base) & (AV_SLOT - 1)))
 		return;
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
 		bounce_copy(dev, p, at, 0, size, false);
@@ -247,7 +290,7 @@ static void av_sync_for_cpu(struct device *dev, dma_addr_t handle, size_t size,
 	long at = pool_slot(p, handle);
 
 	if (at >= 0 && p->orig[at] && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(dev, p, at, (handle - p->bus) & (AV_SLOT - 1), size, false);
+		bounce_copy(dev, p, at, (handle - p->base) & (AV_SLOT - 1), size, false);
 }
 
 static void av_sync_for_device(struct device *dev, dma_addr_t handle, size_t size,
@@ -257,7 +300,7 @@ static void av_sync_for_device(struct device *dev, dma_addr_t handle, size_t siz
 	long at = pool_slot(p, handle);
 
 	if (at >= 0 && p->orig[at] && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(dev, p, at, (handle - p->bus) & (AV_SLOT - 1), size, true);
+		bounce_copy(dev, p, at, (handle - p->base) & (AV_SLOT - 1), size, true);
 }
 
 static int av_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
@@ -310,6 +353,188 @@ static const struct dma_map_ops av_dma_ops = {
 	.dma_supported = av_dma_supported,
 	.max_mapping_size = av_max_mapping_size,
 };
+
+/* --- the region: checked, mapped, the pool built over it ------------------ */
+
+/* Whole pages (min bytes or more, of a size the pool can track) of an
+ * assigned memory BAR, not guest RAM, and a BAR of their own: nothing else
+ * the driver maps (uncached) may alias the pool. */
+static int check_region(struct pci_dev *pdev, const struct av_caps *caps, const char *what,
+			const struct av_region *r, u64 min)
+{
+	resource_size_t start = pci_resource_start(pdev, r->bar) + r->off;
+	pci_bus_addr_t bus = pci_bus_address(pdev, r->bar) + r->off;
+	u32 table, pba;
+	int t;
+
+	if (r->len < min || !PAGE_ALIGNED(r->len) || r->len > AV_MAX_POOL || !PAGE_ALIGNED(start) ||
+	    !PAGE_ALIGNED(bus) || bus + r->len - 1 < bus) {
+		dev_err(&pdev->dev, "%s length %#llx at %pa: not whole pages, under %llu bytes, or over %lu MiB: refused\n",
+			what, r->len, &start, min, AV_MAX_POOL >> 20);
+		return -EINVAL;
+	}
+	/* memremap() of RAM would hand the device guest memory. */
+	if (region_intersects(start, r->len, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT) {
+		dev_err(&pdev->dev, "%s at %pa overlaps guest RAM: refused\n", what, &start);
+		return -EINVAL;
+	}
+	if (pdev->msix_cap) {
+		pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+		pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &pba);
+		if ((table & PCI_MSIX_TABLE_BIR) == r->bar || (pba & PCI_MSIX_PBA_BIR) == r->bar) {
+			dev_err(&pdev->dev, "MSI-X table or PBA in BAR %u, the %s's: refused\n", r->bar,
+				what);
+			return -EINVAL;
+		}
+	}
+	for (t = VIRTIO_PCI_CAP_COMMON_CFG; t <= VIRTIO_PCI_CAP_DEVICE_CFG; t++)
+		if (caps->cap[t].pos && caps->cap[t].bar == r->bar) {
+			dev_err(&pdev->dev, "cfg_type %d: in BAR %u, the %s's: refused\n", t, r->bar, what);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static void pool_destroy(struct av_dev *av)
+{
+	struct av_pool *p = &av->pool;
+
+	if (p->mode == AV_NONE)
+		return;
+	if (p->full)
+		dev_info(&av->pdev->dev, "bounce pool was full %lu times\n", p->full);
+	bitmap_free(p->map);
+	kvfree(p->orig);
+	kvfree(p->len);
+	if (p->va)
+		memunmap(p->va);
+	pci_release_region(av->pdev, p->r.bar);
+	p->map = NULL;
+	p->orig = NULL;
+	p->len = NULL;
+	p->va = NULL;
+	p->base = 0;
+	p->size = 0;
+	p->nslots = 0;
+	p->full = 0;
+	p->mode = AV_NONE;
+}
+
+/* Maps a checked region write-back (every bounce copy runs through it) and
+ * builds the pool over it. With DMB the device is given offsets from the
+ * region's start; 0 is reserved, so the pool starts after the first page. */
+static int pool_build(struct av_dev *av, enum av_mode mode, const struct av_region *r)
+{
+	struct av_pool *p = &av->pool;
+	struct pci_dev *pdev = av->pdev;
+	u64 skip = mode == AV_DMB ? PAGE_SIZE : 0;
+	resource_size_t start = pci_resource_start(pdev, r->bar) + r->off;
+	int err;
+
+	err = pci_request_region(pdev, r->bar, "airlock-bounce");
+	if (err)
+		return err;
+	p->mode = mode;
+	p->r = *r;
+	p->va = memremap(start + skip, r->len - skip, MEMREMAP_WB);
+	p->base = mode == AV_DMB ? skip : pci_bus_address(pdev, r->bar) + r->off;
+	p->size = r->len - skip;
+	p->nslots = p->size >> AV_SLOT_SHIFT;
+	p->map = bitmap_zalloc(p->nslots, GFP_KERNEL);
+	p->orig = kvcalloc(p->nslots, sizeof(phys_addr_t), GFP_KERNEL);
+	p->len = kvcalloc(p->nslots, sizeof(size_t), GFP_KERNEL);
+	if (!p->va || !p->map || !p->orig || !p->len) {
+		pool_destroy(av);
+		return -ENOMEM;
+	}
+	if (mode == AV_DMB)
+		dev_info(&pdev->dev, "DMB region %llu KiB at %pa (BAR %u): offsets %#llx.. handed out\n",
+			 r->len >> 10, &start, r->bar, (u64)p->base);
+	else
+		dev_info(&pdev->dev, "bounce region %zu KiB at %pad (BAR %u)\n", p->size >> 10,
+			 &p->base, r->bar);
+	return 0;
+}
+
+/* Makes the pool the one for mode over r (none for AV_NONE): kept if it
+ * already is, else rebuilt, but only while nothing is mapped in it (no
+ * virtqueue, no buffer): what was handed out must stay valid. */
+static int pool_set(struct av_dev *av, enum av_mode mode, const struct av_region *r)
+{
+	struct av_pool *p = &av->pool;
+
+	if (p->mode == mode && (mode == AV_NONE || (p->r.bar == r->bar && p->r.off == r->off &&
+						    p->r.len == r->len)))
+		return 0;
+	if (p->map && !bitmap_empty(p->map, p->nslots)) {
+		dev_err(&av->pdev->dev, "the %s pool is in use: cannot replace it: refused\n",
+			av_mode_names[p->mode]);
+		return -EBUSY;
+	}
+	pool_destroy(av);
+	return mode == AV_NONE ? 0 : pool_build(av, mode, r);
+}
+
+/* DMB: the region dmb_shm_id names (read after FEATURES_OK, so here, not
+ * in finalize_features), from the shared-memory capabilities read at
+ * probe: exactly one with that id, a 24-byte struct virtio_pci_cap64
+ * naming a range inside an assigned memory BAR. Looked up again on every
+ * negotiation; an unchanged region keeps its pool. */
+static int av_dmb_pool(struct av_dev *av)
+{
+	struct pci_dev *pdev = av->pdev;
+	const struct av_shm *s = NULL;
+	struct av_region r;
+	unsigned long flags;
+	unsigned int i;
+	u64 end;
+	u16 id;
+
+	id = vp_ioread16((__le16 __iomem *)((u8 __iomem *)av->mdev.common + AV_COMMON_DMB_SHM_ID));
+	if (id > 255) {
+		dev_err(&pdev->dev, "dmb_shm_id %u: over 255: refused\n", id);
+		return -EINVAL;
+	}
+	for (i = 0; i < av->caps.nshm; i++) {
+		if (av->caps.shm[i].id != id)
+			continue;
+		if (s) {
+			dev_err(&pdev->dev, "dmb_shm_id %u: named by two shared-memory capabilities: refused\n",
+				id);
+			return -EINVAL;
+		}
+		s = &av->caps.shm[i];
+	}
+	if (!s) {
+		dev_err(&pdev->dev, "dmb_shm_id %u: no shared-memory capability has it: refused\n", id);
+		return -EINVAL;
+	}
+	if (s->cap_len != sizeof(struct virtio_pci_cap64) ||
+	    s->pos + sizeof(struct virtio_pci_cap64) > PCI_CFG_SPACE_SIZE) {
+		dev_err(&pdev->dev, "shared-memory capability %u at %#x: cap_len %u (%zu wanted): refused\n",
+			id, s->pos, s->cap_len, sizeof(struct virtio_pci_cap64));
+		return -EINVAL;
+	}
+	if (s->bar >= PCI_STD_NUM_BARS) {
+		dev_err(&pdev->dev, "shared-memory capability %u: BAR %u: refused\n", id, s->bar);
+		return -EINVAL;
+	}
+	flags = pci_resource_flags(pdev, s->bar);
+	if (!(flags & IORESOURCE_MEM) || (flags & IORESOURCE_UNSET) || !pci_resource_start(pdev, s->bar)) {
+		dev_err(&pdev->dev, "shared-memory capability %u: BAR %u is not an assigned memory BAR: refused\n",
+			id, s->bar);
+		return -EINVAL;
+	}
+	if (check_add_overflow(s->off, s->len, &end) || end > pci_resource_len(pdev, s->bar)) {
+		dev_err(&pdev->dev, "shared-memory capability %u: length %#llx at offset %#llx is past BAR %u (%#llx bytes): refused\n",
+			id, s->len, s->off, s->bar, (u64)pci_resource_len(pdev, s->bar));
+		return -EINVAL;
+	}
+	r = (struct av_region){ .bar = s->bar, .off = s->off, .len = s->len };
+	/* The first page is never used: at least one more. */
+	return check_region(pdev, &av->caps, "DMB region", &r, 2 * PAGE_SIZE) ?:
+	       pool_set(av, AV_DMB, &r);
+}
 
 /* --- virtio config ops ----------------------------------------------------- */
 
@@ -402,10 +627,16 @@ static u64 av_get_features(struct virtio_device *vdev)
 static int av_finalize_features(struct virtio_device *vdev)
 {
 	struct av_dev *av = to_av(vdev);
+	const struct av_cap *b = &av->caps.cap[VIRTIO_PCI_CAP_SWIOTLB];
+	struct av_region r = { .bar = b->bar, .off = b->off, .len = b->len };
+	u64 offered = vp_modern_get_features(&av->mdev);
+	bool swiotlb = offered & BIT_ULL(VIRTIO_F_SWIOTLB), dmb = offered & BIT_ULL(VIRTIO_F_DMB);
+	enum av_mode use;
+	int err;
 
+	av->mode = AV_NONE;		/* until negotiated again */
 	vring_transport_features(vdev);
-	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1) ||
-	    !(vp_modern_get_features(&av->mdev) & BIT_ULL(VIRTIO_F_SWIOTLB)))
+	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1))
 		return -EINVAL;
 	/* The host is not trusted either: without ACCESS_PLATFORM Linux's
 	 * virtio ring bypasses our DMA ops and hands the device raw guest
@@ -415,8 +646,32 @@ static int av_finalize_features(struct virtio_device *vdev)
 			"(its DMA would bypass the bounce region)\n");
 		return -EINVAL;
 	}
-	/* The core keeps only transport bits 28..40; bit 27 is ours to set. */
-	__virtio_set_bit(vdev, VIRTIO_F_SWIOTLB);
+	/* Exactly one of the two: the device refuses both. */
+	use = av_want == AV_NONE ? (dmb ? AV_DMB : swiotlb ? AV_SWIOTLB : AV_NONE)
+	      : av_want == AV_DMB ? (dmb ? AV_DMB : AV_NONE) : (swiotlb ? AV_SWIOTLB : AV_NONE);
+	if (use == AV_NONE) {
+		dev_err(&av->pdev->dev, "device does not offer %s: refused (mode=%s)\n",
+			av_want == AV_DMB ? "VIRTIO_F_DMB" : av_want == AV_SWIOTLB ? "VIRTIO_F_SWIOTLB"
+			: "VIRTIO_F_DMB or VIRTIO_F_SWIOTLB", av_mode_names[av_want]);
+		return -EINVAL;
+	}
+	if (use == AV_DMB && av->common_len < AV_COMMON_LEN_DMB) {
+		dev_err(&av->pdev->dev, "common configuration of %u bytes has no dmb_shm_id (%u wanted): refused\n",
+			av->common_len, AV_COMMON_LEN_DMB);
+		return -EINVAL;
+	}
+	/* SWIOTLB: the pool over the cfg_type 10 region, now. DMB: the region
+	 * is named only after FEATURES_OK (av_find_vqs); until then no pool
+	 * but one already over it, so no bus address is handed out. */
+	err = use == AV_SWIOTLB ? pool_set(av, AV_SWIOTLB, &r)
+	      : av->pool.mode != AV_DMB ? pool_set(av, AV_NONE, NULL) : 0;
+	if (err)
+		return err;
+	av->mode = use;
+	/* The core keeps only transport bits 28..40; 27 and 44 are ours. */
+	__virtio_clear_bit(vdev, VIRTIO_F_SWIOTLB);
+	__virtio_clear_bit(vdev, VIRTIO_F_DMB);
+	__virtio_set_bit(vdev, use == AV_DMB ? VIRTIO_F_DMB : VIRTIO_F_SWIOTLB);
 	vp_modern_set_features(&av->mdev, vdev->features);
 	return 0;
 }
@@ -494,6 +749,12 @@ static int av_find_vqs(struct virtio_device *vdev, unsigned int nvqs, struct vir
 	unsigned int i;
 	int err;
 
+	/* After FEATURES_OK, before any ring is allocated. */
+	if (av->mode == AV_DMB) {
+		err = av_dmb_pool(av);
+		if (err)
+			return err;
+	}
 	av->vqs = kcalloc(nvqs, sizeof(*av->vqs), GFP_KERNEL);
 	if (!av->vqs)
 		return -ENOMEM;
@@ -647,6 +908,7 @@ static ssize_t airlock_hostile_store(struct device *dev, struct device_attribute
 	struct vring_desc *desc;
 	__virtio16 *avail;
 	dma_addr_t hdr_dma;
+	u64 ram;
 	u8 *hdr;
 	unsigned int num, n = 0, i;
 	u16 idx;
@@ -662,8 +924,12 @@ static ssize_t airlock_hostile_store(struct device *dev, struct device_attribute
 		return -ENOMEM;
 	for (i = 0; i + sizeof(AV_CANARY) - 1 <= PAGE_SIZE; i += sizeof(AV_CANARY) - 1)
 		memcpy(h->page + i, AV_CANARY, sizeof(AV_CANARY) - 1);
-	desc = av->pool.va + (virtqueue_get_desc_addr(vq) - av->pool.bus);
-	avail = av->pool.va + (virtqueue_get_avail_addr(vq) - av->pool.bus);
+	desc = av->pool.va + (virtqueue_get_desc_addr(vq) - av->pool.base);
+	avail = av->pool.va + (virtqueue_get_avail_addr(vq) - av->pool.base);
+	/* With DMB every address is an offset, and the canary's guest-physical
+	 * address read as one may name region memory: bias it past the
+	 * region's end, where no offset is valid (and still not the pool). */
+	ram = virt_to_phys(h->page) + (av->mode == AV_DMB ? av->pool.r.len : 0);
 	/* Descriptors from the end of the table, which the core fills last. */
 	if (av->vdev.id.device == VIRTIO_ID_BLOCK) {
 		/* OUT of sector 0: header and status in the pool, data the canary. */
@@ -676,7 +942,7 @@ static ssize_t airlock_hostile_store(struct device *dev, struct device_attribute
 		desc[num - 3].len = cpu_to_virtio32(&av->vdev, 16);
 		desc[num - 3].flags = cpu_to_virtio16(&av->vdev, VRING_DESC_F_NEXT);
 		desc[num - 3].next = cpu_to_virtio16(&av->vdev, num - 2);
-		desc[num - 2].addr = cpu_to_virtio64(&av->vdev, virt_to_phys(h->page));
+		desc[num - 2].addr = cpu_to_virtio64(&av->vdev, ram);
 		desc[num - 2].len = cpu_to_virtio32(&av->vdev, 512);
 		desc[num - 2].flags = cpu_to_virtio16(&av->vdev, VRING_DESC_F_NEXT);
 		desc[num - 2].next = cpu_to_virtio16(&av->vdev, num - 1);
@@ -686,7 +952,7 @@ static ssize_t airlock_hostile_store(struct device *dev, struct device_attribute
 		n = num - 3;
 	} else {
 		/* One device-writable buffer in the middle of the canary page. */
-		desc[num - 1].addr = cpu_to_virtio64(&av->vdev, virt_to_phys(h->page) + 2048);
+		desc[num - 1].addr = cpu_to_virtio64(&av->vdev, ram + 2048);
 		desc[num - 1].len = cpu_to_virtio32(&av->vdev, 64);
 		desc[num - 1].flags = cpu_to_virtio16(&av->vdev, VRING_DESC_F_WRITE);
 		n = num - 1;
@@ -707,8 +973,9 @@ static DEVICE_ATTR_RW(airlock_hostile);
 /* --- PCI ----------------------------------------------------------------- */
 
 /* Reads the virtio capabilities of a modern virtio device, the first of
- * each cfg_type, each once. -ENODEV: no bounce region, not ours (virtio_pci
- * takes it). The values are checked by check_caps(). */
+ * each cfg_type and the first AV_MAX_SHM shared-memory ones, each once.
+ * -ENODEV: no bounce region, not ours (virtio_pci takes it). The values are
+ * checked by check_caps(), a shared-memory one by av_dmb_pool() if used. */
 static int find_caps(struct pci_dev *pdev, struct av_caps *caps)
 {
 	int pos;
@@ -724,6 +991,26 @@ static int find_caps(struct pci_dev *pdev, struct av_caps *caps)
 
 		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, cfg_type), &type);
 		pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, bar), &bar);
+		if (type == VIRTIO_PCI_CAP_SHARED_MEMORY_CFG) {
+			struct av_shm *s = &caps->shm[caps->nshm];
+			u32 lo, hi;
+
+			if (caps->nshm == AV_MAX_SHM)
+				continue;
+			caps->nshm++;
+			s->pos = pos;
+			s->bar = bar;
+			pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, cap_len),
+					     &s->cap_len);
+			pci_read_config_byte(pdev, pos + offsetof(struct virtio_pci_cap, id), &s->id);
+			pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, offset), &lo);
+			pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap64, offset_hi), &hi);
+			s->off = (u64)hi << 32 | lo;
+			pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap, length), &lo);
+			pci_read_config_dword(pdev, pos + offsetof(struct virtio_pci_cap64, length_hi), &hi);
+			s->len = (u64)hi << 32 | lo;
+			continue;
+		}
 		/* The spec: ignore structures with a reserved BAR value. */
 		if (type >= ARRAY_SIZE(caps->cap) || caps->cap[type].pos || bar >= PCI_STD_NUM_BARS)
 			continue;
@@ -743,7 +1030,7 @@ static int find_caps(struct pci_dev *pdev, struct av_caps *caps)
 
 /* A present capability of cfg_type t, at least size bytes long in config
  * space, naming min or more bytes at an align-aligned offset inside an
- * assigned memory BAR (other than the bounce region's). */
+ * assigned memory BAR (check_region() keeps it out of the bounce region's). */
 static int check_cap(struct pci_dev *pdev, const struct av_caps *caps, int t, u8 size,
 		     u32 min, u32 align)
 {
@@ -766,8 +1053,6 @@ static int check_cap(struct pci_dev *pdev, const struct av_caps *caps, int t, u8
 	else if ((u64)c->off + c->len > blen)
 		dev_err(&pdev->dev, "cfg_type %d: length %#x at offset %#x is past BAR %u (%#llx bytes): refused\n",
 			t, c->len, c->off, c->bar, blen);
-	else if (t != VIRTIO_PCI_CAP_SWIOTLB && c->bar == caps->cap[VIRTIO_PCI_CAP_SWIOTLB].bar)
-		dev_err(&pdev->dev, "cfg_type %d: in BAR %u, the bounce region's: refused\n", t, c->bar);
 	else
 		return 0;
 	return -EINVAL;
@@ -776,39 +1061,15 @@ static int check_cap(struct pci_dev *pdev, const struct av_caps *caps, int t, u8
 static int check_caps(struct pci_dev *pdev, const struct av_caps *caps)
 {
 	const struct av_cap *b = &caps->cap[VIRTIO_PCI_CAP_SWIOTLB];
-	resource_size_t start;
-	pci_bus_addr_t bus;
-	u32 table, pba;
+	struct av_region r = { .bar = b->bar, .off = b->off, .len = b->len };
 	int err;
 
-	/* The bounce region: whole pages, of a size the pool can track. */
+	/* The bounce region (what binds the device here, whichever mode). */
 	err = check_cap(pdev, caps, VIRTIO_PCI_CAP_SWIOTLB, sizeof(struct virtio_pci_cap),
-			PAGE_SIZE, PAGE_SIZE);
+			PAGE_SIZE, PAGE_SIZE) ?:
+	      check_region(pdev, caps, "bounce region", &r, PAGE_SIZE);
 	if (err)
 		return err;
-	start = pci_resource_start(pdev, b->bar) + b->off;
-	bus = pci_bus_address(pdev, b->bar) + b->off;
-	if (!PAGE_ALIGNED(b->len) || b->len > AV_MAX_POOL || !PAGE_ALIGNED(start) ||
-	    !PAGE_ALIGNED(bus) || bus + b->len - 1 < bus) {
-		dev_err(&pdev->dev, "bounce region length %#x at %pa: not whole pages, or over %lu MiB: refused\n",
-			b->len, &start, AV_MAX_POOL >> 20);
-		return -EINVAL;
-	}
-	/* memremap() of RAM would hand the device guest memory. */
-	if (region_intersects(start, b->len, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT) {
-		dev_err(&pdev->dev, "bounce region at %pa overlaps guest RAM: refused\n", &start);
-		return -EINVAL;
-	}
-	/* Nor may the MSI-X structures (mapped uncached) alias the pool. */
-	if (pdev->msix_cap) {
-		pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
-		pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &pba);
-		if ((table & PCI_MSIX_TABLE_BIR) == b->bar || (pba & PCI_MSIX_PBA_BIR) == b->bar) {
-			dev_err(&pdev->dev, "MSI-X table or PBA in BAR %u, the bounce region's: refused\n",
-				b->bar);
-			return -EINVAL;
-		}
-	}
 	err = check_cap(pdev, caps, VIRTIO_PCI_CAP_COMMON_CFG, sizeof(struct virtio_pci_cap),
 			sizeof(struct virtio_pci_common_cfg), 4) ?:
 	      check_cap(pdev, caps, VIRTIO_PCI_CAP_ISR_CFG, sizeof(struct virtio_pci_cap), 1, 1) ?:
@@ -859,8 +1120,10 @@ static int av_map_caps(struct av_dev *av, const struct av_caps *caps)
 		return err;
 	if (dma_set_mask_and_coherent(&av->pdev->dev, DMA_BIT_MASK(64)))
 		dev_warn(&av->pdev->dev, "cannot set a 64-bit DMA mask\n");
-	m->common = pci_iomap_range(av->pdev, common->bar, common->off,
-				    sizeof(struct virtio_pci_common_cfg));
+	/* Up to dmb_shm_id where the structure is that long (check_cap()
+	 * accepted sizeof(struct virtio_pci_common_cfg) or more). */
+	av->common_len = min_t(u32, common->len, AV_COMMON_LEN_DMB);
+	m->common = pci_iomap_range(av->pdev, common->bar, common->off, av->common_len);
 	m->isr = pci_iomap_range(av->pdev, isr->bar, isr->off, 1);
 	if (dcfg->pos) {
 		m->device_len = min_t(size_t, dcfg->len, PAGE_SIZE);
@@ -871,15 +1134,6 @@ static int av_map_caps(struct av_dev *av, const struct av_caps *caps)
 		return -ENOMEM;
 	}
 	return 0;
-}
-
-static void pool_destroy(struct av_pool *p)
-{
-	bitmap_free(p->map);
-	kvfree(p->orig);
-	kvfree(p->len);
-	if (p->va)
-		memunmap(p->va);
 }
 
 static void av_release(struct device *dev)
@@ -893,48 +1147,27 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct av_caps caps;
 	struct av_dev *av;
-	u32 off, len;
-	int bar, err;
+	int err;
 
 	if (find_caps(pdev, &caps))
 		return -ENODEV;		/* not ours: virtio_pci takes it */
 	err = check_caps(pdev, &caps);
 	if (err)
 		return err;
-	bar = caps.cap[VIRTIO_PCI_CAP_SWIOTLB].bar;
-	off = caps.cap[VIRTIO_PCI_CAP_SWIOTLB].off;
-	len = caps.cap[VIRTIO_PCI_CAP_SWIOTLB].len;
 	av = kzalloc(sizeof(*av), GFP_KERNEL);
 	if (!av)
 		return -ENOMEM;
 	av->pdev = pdev;
-	av->bounce_bar = bar;
+	av->caps = caps;
+	spin_lock_init(&av->pool.lock);
 	pci_set_drvdata(pdev, av);
 
 	err = pci_enable_device(pdev);
 	if (err)
 		goto err_free;
-	err = pci_request_region(pdev, bar, "airlock-bounce");
-	if (err)
-		goto err_disable;
-	/* Write-back, not uncached: every bounce copy runs through here. */
-	av->pool.va = memremap(pci_resource_start(pdev, bar) + off, len, MEMREMAP_WB);
-	if (!av->pool.va) {
-		err = -ENOMEM;
-		goto err_region;
-	}
-	spin_lock_init(&av->pool.lock);
-	av->pool.bus = pci_bus_address(pdev, bar) + off;	/* what the device is given */
-	av->pool.size = len;
-	av->pool.nslots = len >> AV_SLOT_SHIFT;
-	av->pool.map = bitmap_zalloc(av->pool.nslots, GFP_KERNEL);
-	av->pool.orig = kvcalloc(av->pool.nslots, sizeof(phys_addr_t), GFP_KERNEL);
-	av->pool.len = kvcalloc(av->pool.nslots, sizeof(size_t), GFP_KERNEL);
-	if (!av->pool.map || !av->pool.orig || !av->pool.len) {
-		err = -ENOMEM;
-		goto err_pool;
-	}
-	/* Before any virtqueue exists: rings come from the pool too. */
+	/* Before any virtqueue exists: rings come from the pool too. The pool
+	 * itself is built once the features say what the device is given
+	 * (av_finalize_features, av_find_vqs); until then every mapping fails. */
 	set_dma_ops(&pdev->dev, &av_dma_ops);
 	pci_set_master(pdev);
 
@@ -945,16 +1178,13 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	av->vdev.config = &av_config_ops;
 	av->vdev.dev.parent = &pdev->dev;
 	av->vdev.dev.release = av_release;
-	dev_info(&pdev->dev, "bounce region %zu KiB at %pa (BAR %d)\n", av->pool.size >> 10,
-		 &av->pool.bus, bar);
 	err = register_virtio_device(&av->vdev);
 	if (!err && test_hooks && device_create_file(&pdev->dev, &dev_attr_airlock_hostile))
 		dev_warn(&pdev->dev, "cannot add the test hook\n");
 	if (err) {
 		av_unmap_caps(av);
 		set_dma_ops(&pdev->dev, NULL);
-		pool_destroy(&av->pool);
-		pci_release_region(pdev, bar);
+		pool_destroy(av);
 		pci_disable_device(pdev);
 		pci_set_drvdata(pdev, NULL);
 		put_device(&av->vdev.dev);	/* frees av */
@@ -963,11 +1193,6 @@ static int av_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 err_ops:
 	set_dma_ops(&pdev->dev, NULL);
-err_pool:
-	pool_destroy(&av->pool);
-err_region:
-	pci_release_region(pdev, bar);
-err_disable:
 	pci_disable_device(pdev);
 err_free:
 	kfree(av);
@@ -985,10 +1210,7 @@ static void av_remove(struct pci_dev *pdev)
 	unregister_virtio_device(&av->vdev);
 	av_unmap_caps(av);
 	set_dma_ops(&pdev->dev, NULL);
-	if (av->pool.full)
-		dev_info(&pdev->dev, "bounce pool was full %lu times\n", av->pool.full);
-	pool_destroy(&av->pool);
-	pci_release_region(pdev, av->bounce_bar);
+	pool_destroy(av);
 	pci_disable_device(pdev);
 	pci_set_drvdata(pdev, NULL);
 	put_device(&av->vdev.dev);
@@ -1028,8 +1250,9 @@ static struct pci_driver av_driver = {
 /*
  * Loaded after another driver (virtio_pci) has bound devices that have a
  * bounce region: those devices cannot work there (the device refuses a
- * driver that declines VIRTIO_F_SWIOTLB), so release each from its driver
- * and bind it here. Devices without the capability are left alone.
+ * driver that declines both VIRTIO_F_SWIOTLB and VIRTIO_F_DMB), so release
+ * each from its driver and bind it here. Devices without the capability
+ * are left alone.
  */
 static void av_take_over(void)
 {
@@ -1052,7 +1275,14 @@ static void av_take_over(void)
 
 static int __init av_init(void)
 {
-	int err = pci_register_driver(&av_driver);
+	int err;
+
+	av_want = sysfs_match_string(av_mode_names, mode_param ?: "");
+	if (av_want < 0) {
+		pr_err("airlock_virtio: mode=%s: not auto, swiotlb or dmb\n", mode_param);
+		return -EINVAL;
+	}
+	err = pci_register_driver(&av_driver);
 
 	if (!err && take_over)
 		av_take_over();
@@ -1066,5 +1296,5 @@ static void __exit av_exit(void)
 module_init(av_init);
 module_exit(av_exit);
 
-MODULE_DESCRIPTION("virtio-pci transport for devices confined to a bounce BAR (VIRTIO_F_SWIOTLB)");
+MODULE_DESCRIPTION("virtio-pci transport for devices confined to a bounce BAR (VIRTIO_F_SWIOTLB, VIRTIO_F_DMB)");
 MODULE_LICENSE("GPL");

@@ -33,7 +33,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -43,7 +43,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -133,6 +133,16 @@ expect strict 0 "^AIRLOCK-HWRNG virtio_rng.0 64" && ok "strict: virtio-rng throu
 expect strict 0 "virtio-blk (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials" &&
 	expect_not strict "DMA denials.*[1-9][0-9]* DMA denials\|[1-9][0-9]* DMA denials" &&
 	ok "strict: no device was refused a single DMA access"
+expect strict 0 "virtio-blk (00:01.0): .* through its bounce region (dmb)" \
+	"virtio-net (00:0[0-9].0): .* through its bounce region (dmb)" \
+	"virtio-rng (00:0[0-9].0): .* through its bounce region (dmb)" &&
+	ok "strict: the guest driver negotiated VIRTIO_F_DMB (offsets) on every device by default"
+expect strict27 0 "^AIRLOCK-SHA256 vda $sha_a" "^AIRLOCK-SHA256 vdb $sha_b" "^AIRLOCK-WROTE vda" \
+	"^@@HOST-SEES-WRITE yes" "^AIRLOCK-PING ok" "^AIRLOCK-HWRNG virtio_rng.0 64" \
+	"virtio-blk (00:01.0): [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials; .* (swiotlb)" \
+	"virtio-net (00:0[0-9].0): .* through its bounce region (swiotlb)" &&
+	expect_not strict27 "[1-9][0-9]* DMA denials" &&
+	ok "strict, driver forced to VIRTIO_F_SWIOTLB (mode=swiotlb): disks, net and rng work through bus addresses, no DMA denied"
 expect hostile 0 "^AIRLOCK-HOSTILE 0000:00:01.0 0x1042 canary-intact" \
 	"^AIRLOCK-HOSTILE 0000:00:03.0 0x1044 canary-intact" "^@@CANARY-IN-IMAGE no" &&
 	ok "hostile driver: buffers in guest RAM are refused; the canary is neither written (rng) nor copied out (blk)"
