@@ -16,7 +16,7 @@ const char *iso_mode_name(enum iso_mode m)
 
 int isolation_init(struct isolation *iso, const struct dma_window *ram, const struct bounce_region *b)
 {
-	*iso = (struct isolation){ .bounce = { .fd = -1 }, .mode = ISO_OFF };
+	*iso = (struct isolation){ .bounce = { .fd = -1 }, .mode = ISO_OFF, .negotiated = ISO_OFF };
 	dma_window_init(&iso->win);
 	/* Isolation off: guest RAM, in a window of the device's own so that
 	 * its denials are counted apart from the other devices'. */
@@ -28,7 +28,7 @@ int isolation_init(struct isolation *iso, const struct dma_window *ram, const st
 	if (!bounce_size_valid(b->size) || !b->host)
 		return -1;
 	iso->bounce = *b;
-	iso->mode = ISO_NONE;
+	iso->mode = iso->negotiated = ISO_NONE;
 	return 0;
 }
 
@@ -76,6 +76,8 @@ void isolation_update(struct isolation *iso, bool features_ok, uint64_t driver_f
 		    : driver_features & (1ULL << VIRTIO_F_DMB) ? ISO_DMB
 		    : driver_features & (1ULL << VIRTIO_F_SWIOTLB) ? ISO_SWIOTLB
 		    : ISO_NONE;
+	if (iso->mode != ISO_NONE)
+		iso->negotiated = iso->mode;
 	dma_window_clear(&iso->win);
 	if (!iso->bounce_mapped)
 		return;         /* BAR2 does not decode: no access at all */

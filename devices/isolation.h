@@ -39,6 +39,8 @@ struct isolation {
 	uint64_t bounce_addr;           /* where BAR2 decodes, while mapped */
 	bool bounce_mapped;
 	enum iso_mode mode;             /* strict: ISO_NONE until FEATURES_OK */
+	enum iso_mode negotiated;       /* the last mode FEATURES_OK took (for the summary:
+					 * a reset at power-off does not clear it) */
 };
 
 /* Off (b NULL or size 0): the window is ram. Strict: b, which must be a

@@ -375,7 +375,7 @@ void virtio_pci_counters(const struct virtio_pci *vp, struct vp_counters *c)
 		return;
 	}
 	*c = (struct vp_counters){ vp->stats.chains, vp->stats.read, vp->stats.written, vp->faults,
-				   dma_denied(vp->win), vp->iso.mode, 0 };
+				   dma_denied(vp->win), vp->iso.negotiated, 0 };
 }
 
 void virtio_pci_set_counters(struct virtio_pci *vp, const struct vp_counters *c)

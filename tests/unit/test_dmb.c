@@ -186,6 +186,8 @@ static void the_summary_names_the_negotiated_mode(void **state)
 	virtio_pci_counters(&vp, &c);
 	assert_string_equal(iso_mode_name(c.mode), "dmb");
 	w(VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	virtio_pci_counters(&vp, &c);
+	assert_string_equal(iso_mode_name(c.mode), "dmb");     /* a reset (at power-off) keeps it */
 	negotiate(V1 | AP | SWIOTLB);
 	virtio_pci_counters(&vp, &c);
 	assert_string_equal(iso_mode_name(c.mode), "swiotlb");
