@@ -115,16 +115,16 @@ strict_case() {
 	unshare -n sh -c "tunctl -t tap0 >/dev/null && ip link set lo up &&
 		ip addr add 192.168.77.1/24 dev tap0 && ip link set tap0 up &&
 		timeout $BOOT_TIMEOUT $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz \
-			--mem 256M --bounce 16M --disk $L2DIR/diskC.img \
+			--mem 256M --bounce 16M --disk $L2DIR/$2 \
 			--disk $L2DIR/diskB.img,ro,bounce=4M --net tap=tap0,mac=52:54:00:12:34:57 --rng \
-			--log-level info --cmdline '$CMD airlock.test=blk,net airlock.action=poweroff $2'" \
+			--log-level info --cmdline '$CMD airlock.test=blk,net airlock.action=poweroff $3'" \
 		</dev/null 2>&1
 	rc=$?
-	host_sees_write "$L2DIR/diskC.img"
+	host_sees_write "$L2DIR/$2"
 	echo "@@CASE $1 RC=$rc"
 }
-want strict && strict_case strict ""
-want strict27 && strict_case strict27 "airlock_virtio.mode=swiotlb"
+want strict && strict_case strict diskC.img ""
+want strict27 && strict_case strict27 diskH.img "airlock_virtio.mode=swiotlb"
 # Hostile driver: requests with buffers in guest RAM (a canary page) on one
 # disk and on the rng. The devices refuse and count them, the canary is
 # untouched and never reaches the disk image, the other disk keeps working.

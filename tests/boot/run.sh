@@ -25,6 +25,7 @@ cp "$work/diskA.img" "$work/diskD.img"     # for the hostile-driver case
 cp "$work/diskA.img" "$work/diskE.img"     # for the guest-driver lifecycle case
 cp "$work/diskA.img" "$work/diskF.img"     # for the shipped virtio profile
 cp "$work/diskA.img" "$work/diskG.img"     # the hostile suite's target
+cp "$work/diskA.img" "$work/diskH.img"     # for strict27 (strict writes to diskC)
 cp "$TOP"/configs/*.conf "$work/"
 cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
@@ -64,7 +65,8 @@ nested)
 	build_l1() {
 		l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
-			"$work/diskD.img" "$work/diskE.img" "$work/diskF.img" "$work/diskG.img" "$work/initrd-av.gz" \
+			"$work/diskD.img" "$work/diskE.img" "$work/diskF.img" "$work/diskG.img" "$work/diskH.img" \
+			"$work/initrd-av.gz" \
 			"$work"/*.conf
 	}
 	l1_run_cases "$ALL_CASES" "$work/cases.list" build_l1 "$raw.ts"
