@@ -150,7 +150,12 @@ for c in $CASES; do
 			expect "$c" 0 "virtio-blk (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials" \
 				"virtio-blk: device process [0-9]*" &&
 				ok "$c: the disks are served by sandboxed device processes, no DMA denied"
-		fi ;;
+		fi
+		case ${c%%.*} in strict | upgraded)
+			expect "$c" 0 "virtio-blk (00:01.0): .* through its bounce region (dmb)" \
+				"virtio-blk (00:02.0): .* through its bounce region (dmb)" &&
+				ok "$c: the DKMS-built driver negotiated VIRTIO_F_DMB (offsets) on the disks" ;;
+		esac ;;
 	nodkms)
 		expect "$c" 1 "virtio-blk (00:0[0-9].0), disk [^ ]*: driver declined VIRTIO_F_SWIOTLB" \
 			"Gave up waiting for root file system device" "ALERT!  /dev/vda does not exist" &&
