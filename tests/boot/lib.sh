@@ -187,7 +187,8 @@ l1_qemu() {
 
 # Boots L1 (l1_qemu) and writes its console to $2,
 # each line prefixed by the L0 time in seconds (for the benchmarks). L1 is
-# killed as soon as its kernel reports a soft lockup or RCU stall (nested KVM
+# killed as soon as a kernel on its console (its own or the L2 guest's)
+# reports a soft lockup or RCU stall (nested KVM
 # under emulation wedges now and then: seen in about 3% of L2 boots here,
 # with the kvm-pit worker or swapper and a vCPU thread spinning, with QEMU as
 # the L2 VMM too), when its console stays silent for L1_IDLE seconds, or
@@ -211,7 +212,7 @@ l1_run() {
 		size=$(stat -c %s "$out")
 		if [ "$size" = "$last" ]; then idle=$((idle + 5)); else idle=0; last=$size; fi
 		# A wedged L1 kernel keeps printing lockup reports: not silence.
-		if grep -q -e 'soft lockup - CPU' -e 'rcu_preempt self-detected stall' "$out"; then
+		if grep -q -e 'soft lockup - CPU' -e 'rcu_preempt self-detected stall' -e 'rcu_preempt detected stalls' "$out"; then
 			echo "0 @@L0 L1 killed after ${total}s: its kernel reports a lockup" >> "$out"
 			kill "$(cat "$pidf")" 2>/dev/null
 			break
