@@ -16,7 +16,7 @@ grep -q "AIRLOCK_VERSION \"$ver\"" "$TOP/vmm/config.h" && ok "debian/changelog a
 if debs=$("$TOP/scripts/mkdeb.sh"); then ok "dpkg-buildpackage -b builds both packages"; else bad "make deb"; exit 1; fi
 arch=$(dpkg --print-architecture)
 bin=$debs/airlock_${ver}_$arch.deb dkms=$debs/airlock-virtio-dkms_${ver}_all.deb
-lintian --tag-display-limit 0 "$bin" "$dkms" > "$tmp/lintian" 2>&1
+TMPDIR=$tmp lintian --tag-display-limit 0 "$bin" "$dkms" > "$tmp/lintian" 2>&1     # its temp files go with ours
 if grep -q '^E: ' "$tmp/lintian"; then
 	grep '^E: ' "$tmp/lintian" | sed 's/^/    /'
 	bad "lintian reports errors"
