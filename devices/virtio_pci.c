@@ -15,7 +15,7 @@ static uint64_t transport_features(void)
 	       1ULL << VIRTIO_RING_F_EVENT_IDX;
 }
 
-int virtio_pci_add_cap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
+static int add_vcap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
 		    unsigned extra)
 {
 	uint8_t cap[20] = { 0x09, 0, (uint8_t)(16 + extra), type, bar }, wmask[20] = { 0 };
@@ -488,14 +488,14 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	vp->pci.cap_read = cap_read;
 	vp->pci.cfg[PCI_INTERRUPT_PIN] = 1;
 	if (pci_dev_add_bar(&vp->pci, 0, VP_BAR_SIZE, true, false) < 0 ||
-	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_COMMON_CFG, 0, VP_COMMON_OFF, VP_COMMON_LEN, 0) < 0 ||
-	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG, 0, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
-	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, 0, VP_ISR_OFF, 4, 0) < 0 ||
-	    virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, 0, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
-	    (pcicfg = virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, 4)) < 0 ||
+	    add_vcap(vp, VIRTIO_PCI_CAP_COMMON_CFG, 0, VP_COMMON_OFF, VP_COMMON_LEN, 0) < 0 ||
+	    add_vcap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG, 0, VP_NOTIFY_OFF, VP_NOTIFY_MULT * VIRTIO_MAX_QUEUES, 4) < 0 ||
+	    add_vcap(vp, VIRTIO_PCI_CAP_ISR_CFG, 0, VP_ISR_OFF, 4, 0) < 0 ||
+	    add_vcap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, 0, VP_DEVICE_OFF, dev->config_len ? dev->config_len : 4, 0) < 0 ||
+	    (pcicfg = add_vcap(vp, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, 4)) < 0 ||
 	    (isolation_strict(&vp->iso) &&
 	     (pci_dev_add_bar(&vp->pci, VP_BOUNCE_BAR, vp->iso.bounce.size, true, true) < 0 ||
-	      virtio_pci_add_cap(vp, VIRTIO_PCI_CAP_SWIOTLB, VP_BOUNCE_BAR, 0,
+	      add_vcap(vp, VIRTIO_PCI_CAP_SWIOTLB, VP_BOUNCE_BAR, 0,
 				 (uint32_t)vp->iso.bounce.size, 0) < 0 ||
 	      add_shm_cap(vp, VP_BOUNCE_BAR, VP_DMB_SHMID, 0, vp->iso.bounce.size) < 0)) ||
 	    msix_init(&vp->msix, &vp->pci, nvec, 0, VP_MSIX_OFF, VP_PBA_OFF) < 0) {

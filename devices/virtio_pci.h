@@ -184,11 +184,6 @@ void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool
  * space and BAR0 as the bus and the VM reach them. */
 extern const struct pci_fn_ops virtio_pci_fn_ops;
 
-/* For the transport's own files: a virtio vendor capability (cfg_type,
- * BAR, offset, length; extra bytes after the 16). Its offset, or -1. */
-int virtio_pci_add_cap(struct virtio_pci *vp, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
-		       unsigned extra);
-
 /* Queue q was notified: what the I/O loop runs (transport lock held;
  * tests call it directly). A pass serves at most a ring's worth (a driver
  * refilling as fast as we serve must not keep the device from its

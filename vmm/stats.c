@@ -29,18 +29,19 @@ void stats_log(const struct run_summary *s)
 	for (unsigned i = 0; (vp = virtio_host_device(s->virtio, i)); i++) {
 		struct vp_counters c;
 		enum log_level lvl;
+		char where[64] = "in guest RAM";
 
 		virtio_pci_counters(vp, &c);
 		lvl = c.ring_refusals || c.dma_denials || bad ? LOG_WARN : LOG_INFO;
+		if (vp->iso.bounce.size)
+			snprintf(where, sizeof(where), "through its bounce region (%s)", iso_mode_name(c.mode));
 
 		if (lvl <= log_level)
 			log_msg(lvl, "%s (00:%02x.0): %llu requests, %llu ring refusals, %llu DMA denials; "
-				"%llu bytes read and %llu written %s%s%s", vp->dev->name, vp->slot,
+				"%llu bytes read and %llu written %s", vp->dev->name, vp->slot,
 				(unsigned long long)c.requests, (unsigned long long)c.ring_refusals,
 				(unsigned long long)c.dma_denials, (unsigned long long)c.bytes_read,
-				(unsigned long long)c.bytes_written,
-				vp->iso.bounce.size ? "through its bounce region (" : "in guest RAM",
-				vp->iso.bounce.size ? iso_mode_name(c.mode) : "", vp->iso.bounce.size ? ")" : "");
+				(unsigned long long)c.bytes_written, where);
 	}
 	if (!bad && log_level < LOG_INFO)
 		return;
