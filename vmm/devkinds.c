@@ -163,4 +163,3 @@ const struct device_kind device_kinds[] = {
 };
 
 const unsigned device_nkinds = sizeof(device_kinds) / sizeof(device_kinds[0]);
-_Static_assert(sizeof(device_kinds) / sizeof(device_kinds[0]) <= DEVICE_MAX_KINDS, "DEVICE_MAX_KINDS");

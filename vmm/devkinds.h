@@ -29,7 +29,6 @@ struct device_kind {
 	bool console_input;             /* typed input goes to it (hvc0) */
 };
 
-#define DEVICE_MAX_KINDS 16
 extern const struct device_kind device_kinds[];
 extern const unsigned device_nkinds;
 

@@ -30,7 +30,7 @@ struct virtio_host {
 	struct sandbox *sb[MAX_VIRTIO];   /* its device process, or NULL */
 	struct pci_fn fn[MAX_VIRTIO];     /* how its registers are reached */
 	struct bounce_region bounce[MAX_VIRTIO];  /* strict: its region */
-	unsigned kind_end[DEVICE_MAX_KINDS];  /* devices of device_kinds[k] end before this */
+	const struct device_kind *kind[MAX_VIRTIO];  /* its row in device_kinds */
 };
 
 static int ioeventfd(int vm_fd, uint64_t addr, int fd, bool assign)
@@ -232,11 +232,11 @@ struct virtio_host *virtio_host_init(const struct virtio_host_env *env)
 
 			if (add_device(h, kind->create(cfg, i, &bounce), bounce ? bounce : cfg->bounce_size) < 0)
 				goto err;
+			h->kind[h->nr - 1] = kind;
 			/* Typed input now goes to hvc0; the UART keeps early output. */
 			if (kind->console_input)
 				console_set_input(env->console, virtio_pci_input, h->vp[h->nr - 1]);
 		}
-		h->kind_end[k] = h->nr;
 	}
 	return h;
 err:
@@ -247,15 +247,6 @@ err:
 struct virtio_pci *virtio_host_device(const struct virtio_host *h, unsigned i)
 {
 	return h && i < h->nr ? h->vp[i] : NULL;
-}
-
-static const struct device_kind *kind_of(const struct virtio_host *h, unsigned i)
-{
-	unsigned k = 0;
-
-	while (i >= h->kind_end[k])
-		k++;
-	return &device_kinds[k];
 }
 
 int virtio_host_start(struct virtio_host *h)
@@ -271,7 +262,7 @@ int virtio_host_start(struct virtio_host *h)
 			return -1;
 		h->fn[i] = (struct pci_fn){ &sandbox_fn_ops, h->sb[i] };
 		pci_bus_set_fn(h->env.pci, (int)h->vp[i]->slot, &sandbox_fn_ops, h->sb[i]);
-		if (kind_of(h, i)->console_input)
+		if (h->kind[i]->console_input)
 			console_set_input(h->env.console, sandbox_console_input, h->sb[i]);
 	}
 	return 0;
