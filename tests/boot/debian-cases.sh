@@ -4,10 +4,11 @@
 # Needs AIRLOCK, L2DIR (vmlinuz, initrd: the image's default kernel;
 # vmlinuz2, initrd2: its second kernel; initrd.nodkms: the default kernel's
 # initrd without the airlock package), ROOTDISK, DATADISK, TOKEN.
+# DEBIAN_APPEND: more kernel parameters for every case (e.g. ignore_loglevel).
 # Case names: strict (with a tap), off, upgraded, nodkms, qemu; NAME.N runs
 # NAME again.
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
-CMD="console=ttyS0 root=/dev/vda rw quiet panic=-1 airlock.check"
+CMD="console=ttyS0 root=/dev/vda rw quiet panic=-1 airlock.check${DEBIAN_APPEND:+ $DEBIAN_APPEND}"
 CASES=${CASES:-$(cat "$L2DIR/cases.list" 2>/dev/null)}
 
 # with_tap CMD...: runs CMD in a network namespace of its own that has a

@@ -9,7 +9,9 @@
 #   GARCH=amd64|arm64 tests/boot/debian.sh
 # DEBIAN_CASES picks cases (default: strict off upgraded nodkms; qemu boots
 # the same system under QEMU, staged into L1); DEBIAN_STRESS=N boots strict
-# and off N times each instead (2 vCPUs).
+# and off N times each instead (2 vCPUs); DEBIAN_APPEND adds kernel parameters
+# to every case (e.g. ignore_loglevel, to see a rare failure).
+
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/boot/lib.sh"
@@ -63,7 +65,7 @@ raw=$work/console.log
 start=$(date +%s)
 case $mode in
 direct)
-	CASES=$CASES AIRLOCK=$TOP/airlock L2DIR=$l2 ROOTDISK=$work/root.img DATADISK=$work/data.img \
+	DEBIAN_APPEND=${DEBIAN_APPEND:-} CASES=$CASES AIRLOCK=$TOP/airlock L2DIR=$l2 ROOTDISK=$work/root.img DATADISK=$work/data.img \
 		TOKEN=$token sh "$TOP/tests/boot/debian-cases.sh" 2>&1 |
 		while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done > "$raw.ts" ;;
 nested)
@@ -78,7 +80,7 @@ $vm/virtio_pci.ko kernel/drivers/block/virtio_blk.ko"
 -device virtio-blk-pci,drive=data"
 	GUEST_INITRD=/dev/null    # the L2 kernel and initrd are the image's, below
 	cat > "$work/l1.sh" <<-EOF
-	ROOTDISK=/dev/vda DATADISK=/dev/vdb TOKEN=$token L2DIR=/l2 sh /l2/debian-cases.sh
+	DEBIAN_APPEND='${DEBIAN_APPEND:-}' ROOTDISK=/dev/vda DATADISK=/dev/vdb TOKEN=$token L2DIR=/l2 sh /l2/debian-cases.sh
 	EOF
 	case " $CASES " in *" qemu"*) l1_qemu_root "$work/qroot"; export L1_EXTRA_ROOT=$work/qroot ;; esac
 	build_l1() {
