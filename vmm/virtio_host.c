@@ -229,8 +229,11 @@ struct virtio_host *virtio_host_init(const struct virtio_host_env *env)
 
 		for (unsigned i = 0; i < kind->count(cfg); i++) {
 			uint64_t bounce = 0;
+			/* Its own statement: create() sets bounce, and the
+			 * order in which arguments are evaluated is not fixed. */
+			struct virtio_device *dev = kind->create(cfg, i, &bounce);
 
-			if (add_device(h, kind->create(cfg, i, &bounce), bounce ? bounce : cfg->bounce_size) < 0)
+			if (add_device(h, dev, bounce ? bounce : cfg->bounce_size) < 0)
 				goto err;
 			h->kind[h->nr - 1] = kind;
 			/* Typed input now goes to hvc0; the UART keeps early output. */
