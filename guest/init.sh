@@ -98,6 +98,7 @@ case ",$tests," in *,blk,*)
 	else
 		echo "AIRLOCK-RO-WRITE refused"
 	fi
+	dmesg | grep 'area.*, mappings up to' | sed 's/^[^]]*] /AIRLOCK-POOL /'
 	;;
 esac
 
@@ -174,6 +175,7 @@ case ",$tests," in *,lifecycle,*)
 		rmmod $m 2>/dev/null
 	done
 	if lsmod | grep -q airlock_virtio; then echo "AIRLOCK-UNLOAD failed"; else echo "AIRLOCK-UNLOAD ok"; fi
+	dmesg | grep -e 'area.*, mappings up to' -e 'bounce pool was full' | sed 's/^[^]]*] /AIRLOCK-POOL /'
 	if dmesg | grep -q -e 'BUG:' -e 'Oops' -e 'WARNING: CPU' -e 'Call Trace'; then
 		echo "AIRLOCK-DMESG trouble"
 		dmesg | grep -A5 -e 'BUG:' -e Oops -e 'WARNING: CPU' | head -20
@@ -198,6 +200,28 @@ case ",$tests," in *,ddbench,*)
 	else
 		echo "AIRLOCK-DD write FAILED"
 	fi
+	;;
+esac
+# airlock.test=dd2bench: the same on vda and vdb at once, one dd each
+# (with 2 vCPUs, the scheduler spreads them): both disks' pools busy from
+# two CPUs, for the per-CPU areas against one lock (pool_areas=1).
+case ",$tests," in *,dd2bench,*)
+	dmesg | grep 'area.*, mappings up to' | sed 's/^[^]]*] /AIRLOCK-POOL /'
+	for op in read write; do
+		echo "AIRLOCK-DD2 $op START"
+		pids=""
+		for d in vda vdb; do
+			if [ $op = read ]; then
+				dd if=/dev/$d of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null &
+			else
+				dd if=/dev/zero of=/dev/$d bs=1M count=256 oflag=direct 2>/dev/null &
+			fi
+			pids="$pids $!"
+		done
+		st=END
+		for pid in $pids; do wait "$pid" || st=FAILED; done
+		echo "AIRLOCK-DD2 $op $st"
+	done
 	;;
 esac
 

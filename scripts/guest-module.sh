@@ -47,12 +47,16 @@ if [ "$arch" = amd64 ] && [ ! -f "$hdr/Makefile" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
 		"linux-headers-$ver" >/dev/null
 fi
-key=$(cat "$here"/guest/module/airlock_virtio.c "$here"/guest/module/Kbuild | sha256sum | cut -c1-16)
+# The driver's sources: every .c and .h beside its Kbuild (as debian/rules ships them).
+srcs=$(ls "$here"/guest/module/*.[ch] "$here"/guest/module/Kbuild)
+# shellcheck disable=SC2086
+key=$(cat $srcs | sha256sum | cut -c1-16)
 out=$cache/guest-module/$ver-$key/airlock_virtio.ko
 if [ ! -f "$out" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	cp "$here"/guest/module/airlock_virtio.c "$here"/guest/module/Kbuild "$tmp/"
+	# shellcheck disable=SC2086
+	cp $srcs "$tmp/"
 	make -s -C "$hdr" M="$tmp" $make_args modules >&2
 	mkdir -p "$(dirname "$out")"
 	cp "$tmp/airlock_virtio.ko" "$out"

@@ -14,8 +14,8 @@ if command -v valgrind >/dev/null; then
 	# only the device loop via its inclusive cost.
 	dev=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*\brun\b.*/\1/p' | head -n1 | tr -d ,)
 	rm -f "$out"
-	# run() serves n requests twice: isolation-off window, then strict.
-	echo "callgrind: ${dev:-?} instructions in the device loop for 2 x $n x 4 KiB requests" \
-		"-> $(( ${dev:-0} / (2 * n) )) per request (user space; the kernel's copy is not counted)"
+	# run() serves n requests three times: isolation off, bit 27, DMB.
+	echo "callgrind: ${dev:-?} instructions in the device loop for 3 x $n x 4 KiB requests" \
+		"-> $(( ${dev:-0} / (3 * n) )) per request (user space; the kernel's copy is not counted)"
 	echo "(program total ${total:-?})"
 fi

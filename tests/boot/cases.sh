@@ -109,7 +109,8 @@ run_case strictstock run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
 # Strict isolation with the airlock guest driver: every device's DMA goes
 # through its bounce BAR; the same checks as above, and no DMA denied.
 # strict: the driver's default, VIRTIO_F_DMB (offsets); strict27: the same
-# with the driver forced to VIRTIO_F_SWIOTLB (bus addresses).
+# with the driver forced to VIRTIO_F_SWIOTLB (bus addresses), on 2 vCPUs
+# (so the pools have two per-CPU areas).
 strict_case() {
 	echo "@@CASE $1 BEGIN"
 	unshare -n sh -c "tunctl -t tap0 >/dev/null && ip link set lo up &&
@@ -117,14 +118,14 @@ strict_case() {
 		timeout $BOOT_TIMEOUT $AIRLOCK run --kernel $KERNEL --initrd $L2DIR/initrd-av.gz \
 			--mem 256M --bounce 16M --disk $L2DIR/$2 \
 			--disk $L2DIR/diskB.img,ro,bounce=4M --net tap=tap0,mac=52:54:00:12:34:57 --rng \
-			--log-level info --cmdline '$CMD airlock.test=blk,net airlock.action=poweroff $3'" \
+			--log-level info $4 --cmdline '$CMD airlock.test=blk,net airlock.action=poweroff $3'" \
 		</dev/null 2>&1
 	rc=$?
 	host_sees_write "$L2DIR/$2"
 	echo "@@CASE $1 RC=$rc"
 }
 want strict && strict_case strict diskC.img ""
-want strict27 && strict_case strict27 diskH.img "airlock_virtio.mode=swiotlb"
+want strict27 && strict_case strict27 diskH.img "airlock_virtio.mode=swiotlb" "--cpus 2"
 # Hostile driver: requests with buffers in guest RAM (a canary page) on one
 # disk and on the rng. The devices refuse and count them, the canary is
 # untouched and never reaches the disk image, the other disk keeps working.

@@ -139,12 +139,16 @@ expect strict 0 "virtio-blk (00:01.0): .* through its bounce region (dmb)" \
 	"virtio-net (00:0[0-9].0): .* through its bounce region (dmb)" \
 	"virtio-rng (00:0[0-9].0): .* through its bounce region (dmb)" &&
 	ok "strict: the guest driver negotiated VIRTIO_F_DMB (offsets) on every device by default"
+expect strict 0 "^AIRLOCK-POOL airlock_virtio 0000:00:01.0: DMB region 16384 KiB .*, 1 area, mappings up to 256 KiB" &&
+	expect strict27 0 "^AIRLOCK-POOL airlock_virtio 0000:00:01.0: bounce region 16384 KiB .*, 2 areas, mappings up to 256 KiB" \
+	"^AIRLOCK-POOL airlock_virtio 0000:00:0[0-9].0: bounce region 4096 KiB .*, 2 areas, mappings up to 256 KiB" &&
+	ok "guest driver: the bounce pool has one area per vCPU (1 on 1 vCPU, 2 on 2, for a 16 MiB and a 4 MiB pool), one mapping at most 256 KiB"
 expect strict27 0 "^AIRLOCK-SHA256 vda $sha_a" "^AIRLOCK-SHA256 vdb $sha_b" "^AIRLOCK-WROTE vda" \
 	"^@@HOST-SEES-WRITE yes" "^AIRLOCK-PING ok" "^AIRLOCK-HWRNG virtio_rng.0 64" \
 	"virtio-blk (00:01.0): [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials; .* (swiotlb)" \
 	"virtio-net (00:0[0-9].0): .* through its bounce region (swiotlb)" &&
 	expect_not strict27 "[1-9][0-9]* DMA denials" &&
-	ok "strict, driver forced to VIRTIO_F_SWIOTLB (mode=swiotlb): disks, net and rng work through bus addresses, no DMA denied"
+	ok "strict, driver forced to VIRTIO_F_SWIOTLB (mode=swiotlb), 2 vCPUs: disks, net and rng work through bus addresses, no DMA denied"
 expect hostile 0 "^AIRLOCK-HOSTILE 0000:00:01.0 0x1042 canary-intact" \
 	"^AIRLOCK-HOSTILE 0000:00:03.0 0x1044 canary-intact" "^@@CANARY-IN-IMAGE no" &&
 	ok "hostile driver: buffers in guest RAM are refused; the canary is neither written (rng) nor copied out (blk)"
@@ -203,7 +207,9 @@ expect takeover 0 "^AIRLOCK-EARLYDRV 0000:00:01.0 virtio-pci" "^AIRLOCK-EARLYDRV
 expect noaccplat 0 "device does not offer VIRTIO_F_ACCESS_PLATFORM: refused" "^AIRLOCK-GUEST-UP" &&
 	expect_not noaccplat "^AIRLOCK-SHA256 vda" &&
 	ok "guest driver: a host that does not offer VIRTIO_F_ACCESS_PLATFORM (raw guest addresses) is refused; the guest boots without the device"
-expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" &&
+expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" \
+	"^AIRLOCK-POOL airlock_virtio 0000:00:01.0: DMB region 64 KiB .*, 1 area, mappings up to [0-9]* KiB" \
+	"^AIRLOCK-POOL airlock_virtio 0000:00:01.0: bounce pool was full [1-9][0-9]* times" &&
 	ok "guest driver: 4 MiB read through a 64 KiB bounce region (the pool fills; back-pressure, no error)"
 expect lifecycle 0 "^AIRLOCK-REBOUND $sha_a4" && ok "guest driver: the disk works again after unbind/bind (device reset)"
 expect lifecycle 0 "^AIRLOCK-UNLOAD ok" "^AIRLOCK-DMESG clean" &&

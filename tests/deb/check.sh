@@ -29,7 +29,7 @@ has "$bin" ./usr/bin/airlock && has "$bin" ./usr/share/man/man1/airlock.1.gz &&
 	has "$bin" ./usr/share/airlock/configs/x86_64-virtio.conf && has "$bin" ./usr/share/doc/airlock/README.md.gz &&
 	ok "airlock: the binary, the man page, configs/ under /usr/share/airlock, README as documentation"
 src=./usr/src/airlock-virtio-$ver
-has "$dkms" "$src/dkms.conf" && has "$dkms" "$src/airlock_virtio.c" && has "$dkms" "$src/Kbuild" &&
+has "$dkms" "$src/dkms.conf" && has "$dkms" "$src/av_main.c" && has "$dkms" "$src/av_pool.c" && has "$dkms" "$src/av.h" && has "$dkms" "$src/Kbuild" &&
 	has "$dkms" ./usr/share/initramfs-tools/hooks/airlock-virtio && has "$dkms" ./lib/modprobe.d/airlock-virtio.conf &&
 	ok "airlock-virtio-dkms: the source with dkms.conf, the initramfs hook, the modprobe soft dependency"
 dpkg-deb -x "$dkms" "$tmp/dkms"
