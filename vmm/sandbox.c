@@ -521,12 +521,21 @@ void sandbox_stop(struct sandbox *sb)
 	if (sb->ctl >= 0)
 		shutdown(sb->ctl, SHUT_RDWR);
 	if (sb->pid > 0) {
-		/* It leaves when its control socket closes; a second at most. */
+		/* It leaves when its control socket closes; a second at most.
+		 * Then SIGKILL, and two more seconds: a process stuck in the
+		 * kernel (uninterruptible I/O) dies only when that ends, and
+		 * airlock does not wait for it past that (init reaps it). */
 		for (int i = 0; i < 100 && waitpid(sb->pid, &st, WNOHANG) == 0; i++)
 			usleep(10000);
 		if (waitpid(sb->pid, &st, WNOHANG) == 0) {
+			int i;
+
 			kill(sb->pid, SIGKILL);
-			waitpid(sb->pid, &st, 0);
+			for (i = 0; i < 200 && waitpid(sb->pid, &st, WNOHANG) == 0; i++)
+				usleep(10000);
+			if (i == 200)
+				pr_warn("%s: device process %d has not ended 2 s after SIGKILL (stuck in the kernel?); not waiting for it",
+					sb->vp->dev->name, (int)sb->pid);
 		}
 	}
 	if (sb->evt >= 0)
