@@ -29,6 +29,7 @@ int isolation_init(struct isolation *iso, const struct dma_window *ram, const st
 		return -1;
 	iso->bounce = *b;
 	iso->mode = iso->negotiated = ISO_NONE;
+	iso->shmid = VP_DMB_SHMID;
 	return 0;
 }
 
@@ -46,7 +47,7 @@ uint64_t isolation_features(const struct isolation *iso)
 
 uint16_t isolation_shmid(const struct isolation *iso)
 {
-	return isolation_strict(iso) ? VP_DMB_SHMID : 0;
+	return isolation_strict(iso) ? iso->shmid : 0;
 }
 
 const char *isolation_refusal(const struct isolation *iso, uint64_t driver_features)

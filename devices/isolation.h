@@ -41,6 +41,8 @@ struct isolation {
 	enum iso_mode mode;             /* strict: ISO_NONE until FEATURES_OK */
 	enum iso_mode negotiated;       /* the last mode FEATURES_OK took (for the summary:
 					 * a reset at power-off does not clear it) */
+	uint16_t shmid;                 /* strict: what dmb_shm_id reports (VP_DMB_SHMID,
+					 * the id of the region's capability) */
 };
 
 /* Off (b NULL or size 0): the window is ram. Strict: b, which must be a
@@ -58,7 +60,7 @@ uint64_t isolation_features(const struct isolation *iso);
 /* At FEATURES_OK: NULL when the driver's features may stand, or why not. */
 const char *isolation_refusal(const struct isolation *iso, uint64_t driver_features);
 
-/* The shmid dmb_shm_id reports (strict), else 0. */
+/* The shmid dmb_shm_id reports (strict: iso->shmid), else 0. */
 uint16_t isolation_shmid(const struct isolation *iso);
 
 /* The window again, after the status, the features or BAR2 changed:

@@ -497,7 +497,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	     (pci_dev_add_bar(&vp->pci, VP_BOUNCE_BAR, vp->iso.bounce.size, true, true) < 0 ||
 	      add_vcap(vp, VIRTIO_PCI_CAP_SWIOTLB, VP_BOUNCE_BAR, 0,
 				 (uint32_t)vp->iso.bounce.size, 0) < 0 ||
-	      add_shm_cap(vp, VP_BOUNCE_BAR, VP_DMB_SHMID, 0, vp->iso.bounce.size) < 0)) ||
+	      add_shm_cap(vp, VP_BOUNCE_BAR, (uint8_t)vp->iso.shmid, 0, vp->iso.bounce.size) < 0)) ||
 	    msix_init(&vp->msix, &vp->pci, nvec, 0, VP_MSIX_OFF, VP_PBA_OFF) < 0) {
 		pr_err("%s: cannot lay out the PCI function", dev->name);
 		return -1;

@@ -175,6 +175,10 @@ static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t
 	 * region (the airlock guest driver must refuse such a device). */
 	if (test_hook("host-hides-access-platform"))
 		vp->offered &= ~(1ULL << VIRTIO_F_ACCESS_PLATFORM);
+	/* Test hook: a host whose dmb_shm_id names no region it describes
+	 * (the guest driver must refuse the device, not guess). */
+	if (test_hook("host-dmb-names-no-region"))
+		vp->iso.shmid++;
 	h->fn[h->nr - 1] = (struct pci_fn){ &virtio_pci_fn_ops, vp };
 	slot = pci_bus_add_fn(h->env.pci, &virtio_pci_fn_ops, vp);
 	bar = pci_windows_alloc(h->env.win, VP_BAR_SIZE, false);

@@ -250,6 +250,12 @@ run_case sbsigsys run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 12
 (export AIRLOCK_TEST_HOOK=host-hides-access-platform
 run_case noaccplat run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 256M \
 	--disk "$L2DIR/diskB.img,ro" --cmdline "$CMD airlock.test=blk airlock.action=poweroff")
+# A host whose dmb_shm_id names a region no capability describes: the
+# guest driver refuses the device (it does not guess a region), and the
+# guest boots without it.
+(export AIRLOCK_TEST_HOOK=host-dmb-names-no-region
+run_case hostdmb run --kernel "$KERNEL" --initrd "$L2DIR/initrd-av.gz" --mem 256M \
+	--disk "$L2DIR/diskB.img,ro" --log-level info --cmdline "$CMD airlock.test=blk airlock.action=poweroff")
 # Killing a device process mid-I/O: status 4 within seconds.
 if want sbkill; then
 	echo "@@CASE sbkill BEGIN"

@@ -34,7 +34,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -44,7 +44,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -207,6 +207,10 @@ expect takeover 0 "^AIRLOCK-EARLYDRV 0000:00:01.0 virtio-pci" "^AIRLOCK-EARLYDRV
 expect noaccplat 0 "device does not offer VIRTIO_F_ACCESS_PLATFORM: refused" "^AIRLOCK-GUEST-UP" &&
 	expect_not noaccplat "^AIRLOCK-SHA256 vda" &&
 	ok "guest driver: a host that does not offer VIRTIO_F_ACCESS_PLATFORM (raw guest addresses) is refused; the guest boots without the device"
+expect hostdmb 0 "dmb_shm_id 69: no shared-memory capability has it: refused" "^AIRLOCK-GUEST-UP" \
+	"virtio-blk (00:01.0): 0 requests, " &&
+	expect_not hostdmb "^AIRLOCK-SHA256 vda" &&
+	ok "guest driver: a host whose dmb_shm_id names no region it describes is refused (no guessing); the guest boots without the device"
 expect lifecycle 0 "^AIRLOCK-SMALLPOOL $sha_a4" \
 	"^AIRLOCK-POOL airlock_virtio 0000:00:01.0: DMB region 64 KiB .*, 1 area, mappings up to [0-9]* KiB" \
 	"^AIRLOCK-POOL airlock_virtio 0000:00:01.0: bounce pool was full [1-9][0-9]* times" &&
