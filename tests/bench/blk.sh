@@ -50,34 +50,28 @@ rm -f $IMG
 SCRIPT
 }
 
-bench_setup
-cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
-BENCH_FILES=$work/initrd-av.gz
-bench_rounds round "$work/log" $(seq 1 "$RUNS")
-tr -d '\r' < "$work/log" > "$work/log2"
+bench_av_rounds round
 awk '
 	$2 == "@@BENCH" && $4 == "START" { who = $3; b0 = $1; next }
 	$2 == "AIRLOCK-GUEST-UP" && who != "" { printf "%s boot %.2f\n", who, $1 - b0; next }
 	$2 == "AIRLOCK-DD" && $4 == "START" { t0[$3] = $1; next }
 	$2 == "AIRLOCK-DD" && $4 == "END" && who != "" { printf "%s %s %.1f\n", who, $3, 256 / ($1 - t0[$3]) }
 ' "$work/log2" > "$work/rates"
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 echo
 echo "In-guest dd, 256 MiB, 1 MiB blocks, direct I/O; MB/s on L0's clock ($RUNS rounds):"
-ratio() { awk -v a="$1" -v q="$2" 'BEGIN { if (q > 0) printf "%.2f", a / q; else print "n/a" }'; }
 for op in read write; do
-	a=$(awk -v o=$op '$1 == "airlock" && $2 == o { print $3 }' "$work/rates" | median)
-	st=$(awk -v o=$op '$1 == "strict" && $2 == o { print $3 }' "$work/rates" | median)
-	q=$(awk -v o=$op '$1 == "qemu" && $2 == o { print $3 }' "$work/rates" | median)
+	a=$(awk -v o=$op '$1 == "airlock" && $2 == o { print $3 }' "$work/rates" | bench_median)
+	st=$(awk -v o=$op '$1 == "strict" && $2 == o { print $3 }' "$work/rates" | bench_median)
+	q=$(awk -v o=$op '$1 == "qemu" && $2 == o { print $3 }' "$work/rates" | bench_median)
 	printf '  %-5s airlock off %7s  strict %7s  QEMU virtio-blk-pci %7s | off/QEMU %s (target >= 1.0)  strict/off %s (target >= 0.7)\n' \
-		"$op" "$a" "$st" "$q" "$(ratio "$a" "$q")" "$(ratio "$st" "$a")"
+		"$op" "$a" "$st" "$q" "$(bench_ratio "$a" "$q")" "$(bench_ratio "$st" "$a")"
 done
 for op in read write; do
-	st=$(awk -v o=$op '$1 == "strict" && $2 == o { print $3 }' "$work/rates" | median)
-	ns=$(awk -v o=$op '$1 == "nosandbox" && $2 == o { print $3 }' "$work/rates" | median)
-	printf '  %-5s strict, sandbox on %7s  off %7s | on/off %s (target >= 0.95)\n' "$op" "$st" "$ns" "$(ratio "$st" "$ns")"
+	st=$(awk -v o=$op '$1 == "strict" && $2 == o { print $3 }' "$work/rates" | bench_median)
+	ns=$(awk -v o=$op '$1 == "nosandbox" && $2 == o { print $3 }' "$work/rates" | bench_median)
+	printf '  %-5s strict, sandbox on %7s  off %7s | on/off %s (target >= 0.95)\n' "$op" "$st" "$ns" "$(bench_ratio "$st" "$ns")"
 done
-bs=$(awk '$1 == "strict" && $2 == "boot" { print $3 }' "$work/rates" | median)
-bn=$(awk '$1 == "nosandbox" && $2 == "boot" { print $3 }' "$work/rates" | median)
-printf '  boot to init with the disk (s): sandbox on %s  off %s | off/on %s (target >= 0.95)\n' "$bs" "$bn" "$(ratio "$bn" "$bs")"
+bs=$(awk '$1 == "strict" && $2 == "boot" { print $3 }' "$work/rates" | bench_median)
+bn=$(awk '$1 == "nosandbox" && $2 == "boot" { print $3 }' "$work/rates" | bench_median)
+printf '  boot to init with the disk (s): sandbox on %s  off %s | off/on %s (target >= 0.95)\n' "$bs" "$bn" "$(bench_ratio "$bn" "$bs")"
 echo "  runs: $(tr '\n' ';' < "$work/rates")"

@@ -76,13 +76,12 @@ awk '
 	index($0, "AIRLOCK-GUEST-UP") && who != "" && !seen { printf "%s %.2f\n", who, $1 - t0; seen = 1 }
 ' "$work/log2" > "$work/times"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 echo
 echo "Boot to the guest's init marker, seconds on L0's clock ($RUNS rounds, $GARCH guest):"
 med_microvm=0 med_pc=0 med_virt=0
 for who in airlock $PEERS; do
 	runs=$(awk -v w=$who '$1 == w && $2 != "FAILED" { printf "%s ", $2 }' "$work/times")
-	m=$(awk -v w=$who '$1 == w && $2 != "FAILED" { print $2 }' "$work/times" | median)
+	m=$(awk -v w=$who '$1 == w && $2 != "FAILED" { print $2 }' "$work/times" | bench_median)
 	eval "med_$who=$m"
 	printf '  %-8s median %6s   runs: %s\n' "$who" "$m" "$runs"
 done

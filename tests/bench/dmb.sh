@@ -42,11 +42,7 @@ rm -f $A $B
 SCRIPT
 }
 
-bench_setup
-cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
-BENCH_FILES=$work/initrd-av.gz
-bench_rounds round "$work/log" $(seq 1 "$RUNS")
-tr -d '\r' < "$work/log" > "$work/log2"
+bench_av_rounds round
 awk '
 	$2 == "@@BENCH" && $4 == "START" { who = $3; next }
 	$2 == "@@BENCH" && $4 == "END" { who = ""; next }
@@ -55,20 +51,18 @@ awk '
 	$2 == "AIRLOCK-DD2" && $4 == "END" && who != "" { printf "%s %s %.1f\n", who, $3, 512 / ($1 - t0[$3]) }
 	$2 == "AIRLOCK-POOL" && who != "" && !seen[who]++ && match($0, /[0-9]+ areas?,/) { split(substr($0, RSTART), f, " "); print who, "areas", f[1] }
 ' "$work/log2" > "$work/rates"
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-rate() { awk -v w="$1" -v o="$2" '$1 == w && $2 == o { print $3 }' "$work/rates" | median; }
-ratio() { awk -v a="$1" -v q="$2" 'BEGIN { if (q > 0 && a > 0) printf "%.2f", a / q; else print "n/a" }'; }
+rate() { awk -v w="$1" -v o="$2" '$1 == w && $2 == o { print $3 }' "$work/rates" | bench_median; }
 echo
 echo "In-guest dd, 1 MiB blocks, direct I/O; MB/s on L0's clock, median of $RUNS rounds ($GARCH, nested):"
 for op in read write; do
 	off=$(rate off $op) dmb=$(rate dmb $op) s27=$(rate swiotlb $op)
 	printf '  1 disk, 1 vCPU, %-5s off %7s  DMB %7s  bit 27 %7s | DMB/off %s  27/off %s (target >= 0.9)\n' \
-		"$op" "$off" "$dmb" "$s27" "$(ratio "$dmb" "$off")" "$(ratio "$s27" "$off")"
+		"$op" "$off" "$dmb" "$s27" "$(bench_ratio "$dmb" "$off")" "$(bench_ratio "$s27" "$off")"
 done
 for op in read write; do
 	off=$(rate off2 $op) dmb=$(rate dmb2 $op) lock=$(rate dmb2lock $op)
 	printf '  2 disks at once, 2 vCPUs, %-5s off %7s  DMB, per-CPU areas %7s  DMB, one lock %7s | areas/off %s  areas/one lock %s\n' \
-		"$op" "$off" "$dmb" "$lock" "$(ratio "$dmb" "$off")" "$(ratio "$dmb" "$lock")"
+		"$op" "$off" "$dmb" "$lock" "$(bench_ratio "$dmb" "$off")" "$(bench_ratio "$dmb" "$lock")"
 done
 echo "  pool areas seen: 2 vCPUs $(awk '$1 == "dmb2" && $2 == "areas" { print $3; exit }' "$work/rates")," \
 	"pool_areas=1 $(awk '$1 == "dmb2lock" && $2 == "areas" { print $3; exit }' "$work/rates")"

@@ -146,6 +146,22 @@ bench_rounds() {
 	done
 }
 
+# bench_av_rounds GEN: bench_setup, then $RUNS rounds of GEN's script with
+# the airlock-driver initramfs staged as $L2DIR/initrd-av.gz; the log, CRs
+# dropped, in $work/log2.
+bench_av_rounds() {
+	bench_setup
+	cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
+	BENCH_FILES=$work/initrd-av.gz
+	bench_rounds "$1" "$work/log" $(seq 1 "$RUNS")
+	tr -d '\r' < "$work/log" > "$work/log2"
+}
+
+# The median of the numbers on standard input (nan if none), and $1/$2
+# (n/a unless both are positive): the benchmarks' figures.
+bench_median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+bench_ratio() { awk -v a="$1" -v q="$2" 'BEGIN { if (q > 0 && a > 0) printf "%.2f", a / q; else print "n/a" }'; }
+
 # Sets BENCH_MODE (direct or nested) and stages QEMU for L1 when nested.
 # Prepares the guest, builds airlock (dynamic and static) and makes $work
 # (removed on exit).
