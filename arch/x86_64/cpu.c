@@ -132,6 +132,13 @@ void x86_cpuid_patch(struct kvm_cpuid_entry2 *e, unsigned nent, unsigned cpu, un
 	}
 }
 
+void x86_cpuid_tsc_deadline(struct kvm_cpuid_entry2 *e, unsigned nent)
+{
+	for (unsigned i = 0; i < nent; i++)
+		if (e[i].function == 0x1)
+			e[i].ecx |= BIT(24);
+}
+
 static int setup_cpuid(struct vcpu *vcpu)
 {
 	const struct kvm_cpuid2 *host = vcpu->vm->arch->cpuid;
@@ -143,6 +150,8 @@ static int setup_cpuid(struct vcpu *vcpu)
 		return -ENOMEM;
 	memcpy(c, host, sz);
 	x86_cpuid_patch(c->entries, c->nent, vcpu->id, vcpu->vm->cfg->cpus);
+	if (vcpu->vm->arch->tsc_deadline)
+		x86_cpuid_tsc_deadline(c->entries, c->nent);
 	ret = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
 	free(c);
 	return ret < 0 ? -errno : 0;
@@ -177,9 +186,9 @@ static int setup_msrs(struct vcpu *vcpu)
 	ret = ioctl(vcpu->fd, KVM_SET_MSRS, &m);
 	if (ret < 0)
 		return -errno;
+	/* KVM stops at the first it refuses: say which, the rest are unset. */
 	if ((unsigned)ret != n)
-		pr_debug("vcpu%u: KVM took %d of %u boot MSRs (next: %#x)", vcpu->id, ret, n,
-			 init[ret].index);
+		pr_warn("vcpu%u: KVM refused boot MSR %#x (took %d of %u)", vcpu->id, init[ret].index, ret, n);
 	return 0;
 }
 

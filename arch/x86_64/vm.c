@@ -119,7 +119,9 @@ int arch_vm_finish(struct vm *vm)
 
 int arch_vm_init(struct vm *vm)
 {
-	struct kvm_pit_config pit = { .flags = 0 };
+	/* Port 0x61 (speaker, NMI reason) in KVM too: unhandled it reads
+	 * 0xff, which Linux takes for SERR and IOCHK on an unknown NMI. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	const char *step;
 
 	vm->arch = calloc(1, sizeof(*vm->arch));
@@ -141,6 +143,7 @@ int arch_vm_init(struct vm *vm)
 	} else if (!(vm->arch->cpuid = get_supported_cpuid(vm->kvm_fd))) {
 		step = "KVM_GET_SUPPORTED_CPUID";
 	} else {
+		vm->arch->tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 		pci_windows_set(&vm->pciwin, X86_PCI_MMIO32, X86_PCI_MMIO32_SIZE,
 				x86_pci_mmio64_base(&vm->mem.layout), X86_PCI_MMIO64_SIZE);
 		vm->console = console_add_serial(&vm->bus, IO_PIO, X86_COM1_PORT, X86_COM1_IRQ,

@@ -123,10 +123,22 @@ static void with_xsave_avx_is_kept(void **state)
 	assert_int_equal(c[1].ebx, 1u << 5);
 }
 
+/* The TSC-deadline bit goes on leaf 1 alone. */
+static void the_tsc_deadline_timer_is_offered_on_leaf_1(void **state)
+{
+	struct kvm_cpuid_entry2 c[2] = { { .function = 1, .ecx = 1u }, { .function = 7, .ecx = 0 } };
+
+	(void)state;
+	x86_cpuid_tsc_deadline(c, 2);
+	assert_int_equal(c[0].ecx, 1u | (1u << 24));
+	assert_int_equal(c[1].ecx, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(each_vcpu_gets_its_own_apic_id, host_like),
+		cmocka_unit_test(the_tsc_deadline_timer_is_offered_on_leaf_1),
 		cmocka_unit_test_setup(the_topology_is_one_thread_per_core_ncpus_cores, host_like),
 		cmocka_unit_test_setup(a_single_vcpu_does_not_claim_hyperthreading, host_like),
 		cmocka_unit_test_setup(the_guest_sees_a_kvm_hypervisor, host_like),
