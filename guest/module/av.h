@@ -84,7 +84,8 @@ struct av_area {
 struct av_pool {
 	enum av_mode mode;		/* AV_NONE: no pool, every mapping fails */
 	struct av_region r;
-	void *va;			/* write-back mapping of the pool */
+	void *region_va;		/* write-back mapping of the whole region */
+	void *va;			/* the pool's start in it */
 	dma_addr_t base;		/* what the device is given for va: its bus
 					 * address (== guest physical: identity-
 					 * mapped PCI), or its offset in the region */

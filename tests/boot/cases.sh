@@ -67,6 +67,9 @@ want hvc && shell_case hvc "--console virtio --isolation off" "console=ttyS0 con
 # forwarded to the console's device process.
 want hvcsb && shell_case hvcsb "--console virtio --log-level info --initrd $L2DIR/initrd-av.gz" \
 	"console=ttyS0 console=hvc0 quiet panic=-1"
+# hvcsb27: the same with the driver forced to VIRTIO_F_SWIOTLB.
+want hvcsb27 && shell_case hvcsb27 "--console virtio --log-level info --initrd $L2DIR/initrd-av.gz" \
+	"console=ttyS0 console=hvc0 quiet panic=-1 airlock_virtio.mode=swiotlb"
 
 # Did the guest's marker (written at sector 100 by airlock.test=blk) reach
 # the image on the host?

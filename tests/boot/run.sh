@@ -34,7 +34,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -44,7 +44,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -247,8 +247,12 @@ expect mem512 0 "^AIRLOCK-CPUS 1$" && expect_mem mem512 512 &&
 expect stdin 0 "^AIRLOCK-STDIN-42" && ok "stdin reaches the guest's console shell (serial RX)"
 expect hvc 0 "^AIRLOCK-TTY /dev/hvc0" "^AIRLOCK-STDIN-42" &&
 	ok "--console virtio: the guest's hvc0 is its console, input and output (virtio-console)"
-expect hvcsb 0 "^AIRLOCK-TTY /dev/hvc0" "^AIRLOCK-STDIN-42" "virtio-console: device process" &&
-	ok "strict + sandbox: hvc0 through the bounce BAR, typed input forwarded to the console's device process"
+expect hvcsb 0 "^AIRLOCK-TTY /dev/hvc0" "^AIRLOCK-STDIN-42" "virtio-console: device process" \
+	"virtio-console (00:0[0-9].0): .* through its bounce region (dmb)" &&
+	ok "strict + sandbox: hvc0 through the bounce BAR (VIRTIO_F_DMB), typed input forwarded to the console's device process"
+expect hvcsb27 0 "^AIRLOCK-TTY /dev/hvc0" "^AIRLOCK-STDIN-42" "virtio-console: device process" \
+	"virtio-console (00:0[0-9].0): .* through its bounce region (swiotlb)" &&
+	ok "strict + sandbox, driver forced to VIRTIO_F_SWIOTLB: hvc0 and its typed input the same way"
 expect badkernel 1 "$notkernel" && ok "a file that is not a kernel fails with status 1"
 expect oldproto 1 "too old" && ok "a kernel with boot protocol 2.02 fails with status 1"
 expect triplefault 3 "triple fault" && ok "a guest triple fault ends airlock with status 3"
