@@ -11,7 +11,6 @@
 # the same system under QEMU, staged into L1); DEBIAN_STRESS=N boots strict
 # and off N times each instead (2 vCPUs); DEBIAN_APPEND adds kernel parameters
 # to every case (e.g. ignore_loglevel, to see a rare failure).
-
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/boot/lib.sh"
