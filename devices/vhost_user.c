@@ -48,7 +48,7 @@ static long long ms_now(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Waits until fd is ready for events or the deadline passes. */
+/* Waits until fd is ready for events (or hung up) or the deadline passes. */
 static bool wait_for(int fd, short events, long long deadline)
 {
 	for (;;) {
@@ -61,7 +61,8 @@ static bool wait_for(int fd, short events, long long deadline)
 		n = poll(&p, 1, (int)left);
 		if (n < 0 && errno == EINTR)
 			continue;
-		return n == 1 && (p.revents & events);
+		/* Hang-up and errors too: the read or write then says which. */
+		return n == 1 && (p.revents & (events | POLLHUP | POLLERR));
 	}
 }
 
@@ -105,6 +106,8 @@ int vhu_send(struct vhu_conn *c, const struct vhu_msg *m, const int *fds, unsign
 					    vhu_request_name(m->request), c->timeout_ms);
 			continue;
 		}
+		if (n < 0 && errno != EPIPE && errno != ECONNRESET)
+			return fail(c, "%s: sendmsg: %s", vhu_request_name(m->request), strerror(errno));
 		return fail(c, "%s: the backend closed its socket", vhu_request_name(m->request));
 	}
 	return 0;
@@ -170,6 +173,9 @@ int vhu_recv_reply(struct vhu_conn *c, uint32_t request, struct vhu_msg *m)
 	long long deadline = ms_now() + c->timeout_ms;
 	uint32_t want = reply_size(request, request == VHU_GET_CONFIG ? m->u.config.size : 0);
 	const char *name = vhu_request_name(request);
+
+	if (want > sizeof(m->u))
+		return fail(c, "%s: a reply of %u bytes cannot be read", name, want);
 
 	if (read_exact(c, m, VHU_HDR_SIZE, deadline, request) < 0)
 		return -1;
@@ -279,8 +285,10 @@ int vhu_set_vring_fd(struct vhu_conn *c, uint32_t request, uint32_t index, int f
 {
 	struct vhu_msg m;
 
+	if (index > 0xff)
+		return fail(c, "%s: queue %u (at most 255)", vhu_request_name(request), index);
 	init(&m, request, 8);
-	m.u.u64 = (index & 0xff) | (fd < 0 ? VHU_VRING_NOFD : 0);
+	m.u.u64 = index | (fd < 0 ? VHU_VRING_NOFD : 0);
 	return set(c, &m, fd < 0 ? NULL : &fd, fd < 0 ? 0 : 1);
 }
 

@@ -533,7 +533,7 @@ void sandbox_stop(struct sandbox *sb)
 			kill(sb->pid, SIGKILL);
 			for (i = 0; i < 200 && waitpid(sb->pid, &st, WNOHANG) == 0; i++)
 				usleep(10000);
-			if (i == 200)
+			if (i == 200 && waitpid(sb->pid, &st, WNOHANG) == 0)
 				pr_warn("%s: device process %d has not ended 2 s after SIGKILL (stuck in the kernel?); not waiting for it",
 					sb->vp->dev->name, (int)sb->pid);
 		}

@@ -11,6 +11,7 @@
 #include <linux/cache.h>
 #include <linux/dma-map-ops.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
 #include <linux/virtio_pci_modern.h>
@@ -28,6 +29,10 @@
 #define AV_MAX_MAPPING			(256 * 1024)
 #define AV_MAX_POOL			(1UL << 30)	/* the VMM's largest, --bounce 1G */
 #define AV_MAX_QUEUE			32768		/* the spec's largest queue_size */
+/* The smallest region used: below it the rings leave too little for one
+ * request (the block layer's segments are a page at least), and I/O would
+ * wait for room that never comes; refused instead. */
+#define AV_MIN_REGION			max_t(u64, SZ_64K, 8 * PAGE_SIZE)
 /* Areas are 512 pages or more (as swiotlb's and the DMB RFC's). */
 #define AV_AREA_MIN_SLOTS		(512 * (PAGE_SIZE / AV_SLOT))
 
@@ -98,7 +103,7 @@ struct av_pool {
 	unsigned int nareas;
 	unsigned long area_slots;	/* each area's, but the last may have more */
 	size_t max_mapping;		/* what av_max_mapping_size() says */
-	atomic_long_t full;		/* mappings refused for lack of room */
+	atomic_long_t full;		/* streaming mappings refused for lack of room */
 };
 
 struct av_dev {
@@ -128,7 +133,6 @@ void av_unmap_caps(struct av_dev *av);
 int av_dmb_region(struct av_dev *av, struct av_region *r);
 
 /* av_hooks.c */
-extern bool av_test_hooks;
 int av_hooks_add(struct pci_dev *pdev);
 void av_hooks_remove(struct pci_dev *pdev);
 

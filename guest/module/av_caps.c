@@ -144,7 +144,7 @@ int av_check_caps(struct pci_dev *pdev, const struct av_caps *caps)
 	/* The bounce region (what binds the device here, whichever mode). */
 	err = check_cap(pdev, caps, VIRTIO_PCI_CAP_SWIOTLB, sizeof(struct virtio_pci_cap),
 			PAGE_SIZE, PAGE_SIZE) ?:
-	      check_region(pdev, caps, "bounce region", &r, PAGE_SIZE);
+	      check_region(pdev, caps, "bounce region", &r, AV_MIN_REGION);
 	if (err)
 		return err;
 	err = check_cap(pdev, caps, VIRTIO_PCI_CAP_COMMON_CFG, sizeof(struct virtio_pci_cap),
@@ -268,7 +268,6 @@ int av_dmb_region(struct av_dev *av, struct av_region *r)
 		return -EINVAL;
 	}
 	*r = (struct av_region){ .bar = s->bar, .off = s->off, .len = s->len };
-	/* The first page is never used: at least one more. */
-	return check_region(pdev, &av->caps, "DMB region", r, 2 * PAGE_SIZE);
+	return check_region(pdev, &av->caps, "DMB region", r, AV_MIN_REGION);
 }
 

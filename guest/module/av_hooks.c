@@ -10,7 +10,7 @@
 #include <uapi/linux/virtio_ring.h>
 #include "av.h"
 
-bool av_test_hooks;
+static bool av_test_hooks;
 module_param_named(test_hooks, av_test_hooks, bool, 0444);
 MODULE_PARM_DESC(test_hooks, "add the airlock_hostile sysfs file (isolation tests only)");
 

@@ -56,8 +56,9 @@ static long area_alloc(struct av_pool *p, struct av_area *a, size_t size, unsign
 	return at < end ? (long)at : -1;
 }
 
-/* From this CPU's area, else from the next that has room. */
-static long pool_alloc(struct av_pool *p, size_t size, unsigned long align_slots)
+/* From this CPU's area, else from the next that has room. A streaming
+ * mapping that finds none is counted (back-pressure). */
+static long pool_alloc(struct av_pool *p, size_t size, unsigned long align_slots, bool streaming)
 {
 	unsigned long n = pool_slots(size);
 	unsigned int first, i;
@@ -71,7 +72,8 @@ static long pool_alloc(struct av_pool *p, size_t size, unsigned long align_slots
 		if (at >= 0)
 			return at;
 	}
-	atomic_long_inc(&p->full);
+	if (streaming)
+		atomic_long_inc(&p->full);
 	return -1;
 }
 
@@ -103,7 +105,8 @@ static int pool_areas_build(struct av_pool *p)
 {
 	unsigned int n = av_pool_areas ?: roundup_pow_of_two(num_possible_cpus()), i;
 
-	while (n > 1 && p->nslots / n < AV_AREA_MIN_SLOTS)
+	/* Counted on the region (a DMB pool lacks its first page). */
+	while (n > 1 && (p->r.len >> AV_SLOT_SHIFT) / n < AV_AREA_MIN_SLOTS)
 		n /= 2;
 	p->areas = kcalloc(n, sizeof(*p->areas), GFP_KERNEL);
 	if (!p->areas)
@@ -132,7 +135,7 @@ static void *av_alloc(struct device *dev, size_t size, dma_addr_t *handle, gfp_t
 
 	if (size > p->size)		/* nor let PAGE_ALIGN() wrap */
 		return NULL;
-	at = pool_alloc(p, PAGE_ALIGN(size), PAGE_SIZE / AV_SLOT);
+	at = pool_alloc(p, PAGE_ALIGN(size), PAGE_SIZE / AV_SLOT, false);
 	if (at < 0)
 		return NULL;
 	va = p->va + (at << AV_SLOT_SHIFT);
@@ -179,7 +182,7 @@ static dma_addr_t av_map_page(struct device *dev, struct page *page, unsigned lo
 
 	if (size > p->max_mapping)
 		return DMA_MAPPING_ERROR;
-	at = pool_alloc(p, size, 1);
+	at = pool_alloc(p, size, 1, true);
 	if (at < 0)
 		return DMA_MAPPING_ERROR;	/* back-pressure: the caller retries */
 	p->orig[at] = page_to_phys(page) + offset;

@@ -160,7 +160,7 @@ bench_av_rounds() {
 # The median of the numbers on standard input (nan if none), and $1/$2
 # (n/a unless both are positive): the benchmarks' figures.
 bench_median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-bench_ratio() { awk -v a="$1" -v q="$2" 'BEGIN { if (q > 0 && a > 0) printf "%.2f", a / q; else print "n/a" }'; }
+bench_ratio() { awk -v a="$1" -v q="$2" 'BEGIN { if (q + 0 > 0 && a + 0 > 0) printf "%.2f", a / q; else print "n/a" }'; }
 
 # Sets BENCH_MODE (direct or nested) and stages QEMU for L1 when nested.
 # Prepares the guest, builds airlock (dynamic and static) and makes $work

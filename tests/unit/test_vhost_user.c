@@ -123,6 +123,8 @@ static void a_queue_without_an_eventfd_says_so(void **state)
 	assert_int_equal(vhu_set_vring_fd(&c, VHU_SET_VRING_CALL, 1, -1), 0);
 	assert_int_equal(sent(&m, fds), 0);
 	assert_int_equal(m.u.u64, 1 | VHU_VRING_NOFD);
+	assert_int_equal(vhu_set_vring_fd(&c, VHU_SET_VRING_CALL, 256, -1), -1);   /* no such index */
+	assert_non_null(strstr(c.err, "queue 256 (at most 255)"));
 	assert_int_equal(vhu_set_vring_fd(&c, VHU_SET_VRING_KICK, 0, efd), 0);
 	assert_int_equal(sent(&m, fds), 1);
 	assert_int_equal(m.request, VHU_SET_VRING_KICK);
