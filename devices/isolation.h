@@ -24,8 +24,10 @@ struct bounce_region {
 	uint64_t size;
 };
 
-/* The one rule for bounce region sizes: a power of two from 4K to 1G. */
-#define BOUNCE_MIN 4096ULL
+/* The one rule for bounce region sizes: a power of two from 64K to 1G.
+ * Below 64K a device's rings leave too little room for one request (the
+ * guest driver refuses such a region; I/O would wait for ever). */
+#define BOUNCE_MIN 65536ULL
 #define BOUNCE_MAX (1ULL << 30)
 bool bounce_size_valid(uint64_t size);
 

@@ -84,7 +84,7 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		break;
 	case OPT_BOUNCE:
 		if (parse_bounce(val, strlen(val), &cfg->bounce_size) < 0)
-			return cli_fail(err, errlen, "--bounce: '%s' is not a power of two from 4K to 1G", val);
+			return cli_fail(err, errlen, "--bounce: '%s' is not a power of two from 64K to 1G", val);
 		break;
 	case OPT_STATS_JSON:
 		if (!*val)

@@ -39,7 +39,7 @@ static enum cli_action parse_disk(const char *val, struct vm_config *cfg, char *
 		else if (olen > 7 && !strncmp(opt, "bounce=", 7)) {
 			if (parse_bounce(opt + 7, olen - 7, &d->bounce) < 0)
 				return cli_fail(err, errlen,
-					    "--disk %s: bounce=%.*s is not a power of two from 4K to 1G",
+					    "--disk %s: bounce=%.*s is not a power of two from 64K to 1G",
 					    path, (int)olen - 7, opt + 7);
 		} else
 			return cli_fail(err, errlen, "--disk %s: unknown option '%.*s' (known: ro, bounce=)",
@@ -87,7 +87,7 @@ static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *e
 			n->has_mac = 1;
 		} else if (len > 7 && !strncmp(p, "bounce=", 7)) {
 			if (parse_bounce(p + 7, len - 7, &n->bounce) < 0)
-				return cli_fail(err, errlen, "--net: bounce=%.*s is not a power of two from 4K to 1G",
+				return cli_fail(err, errlen, "--net: bounce=%.*s is not a power of two from 64K to 1G",
 					    (int)len - 7, p + 7);
 		} else {
 			return cli_fail(err, errlen, "--net: unknown option '%.*s' (tap=NAME[,mac=MAC][,bounce=SIZE])",

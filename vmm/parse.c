@@ -83,7 +83,7 @@ int check_file(const char *path, char *why, size_t len)
 	return 0;
 }
 
-/* Bounce region sizes: a power of two from 4K to 1G. */
+/* Bounce region sizes: a power of two from 64K to 1G. */
 int parse_bounce(const char *s, size_t len, uint64_t *out)
 {
 	char buf[32];

@@ -4,7 +4,7 @@
  * (net) frames arriving from the host. Built once per device model:
  * -DFUZZ_BLK, -DFUZZ_NET, -DFUZZ_RNG (the transport's common-cfg sequences).
  *
- * Input: byte 0 bit 0 = strict isolation (16 KiB bounce region); then ops,
+ * Input: byte 0 bit 0 = strict isolation (64 KiB bounce region); then ops,
  * each an opcode byte followed by its operands (little-endian):
  *   0 bar write   off:u16 len:u8 val:u32      1 bar read   off:u16 len:u8
  *   2 ram write   off:u16 n:u8 bytes[n]        3 cfg write  off:u8 len:u8 val:u32
@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
 	if (!dev)
 		abort();
-	if ((mode & 1) && bounce_region_create(&bounce, 16384) < 0)
+	if ((mode & 1) && bounce_region_create(&bounce, 65536) < 0)
 		abort();
 	if (virtio_pci_init(&vp, dev, &win, &bounce, &ops, NULL) < 0)
 		abort();

@@ -114,7 +114,7 @@ for strict in (False, True):
     save("virtio_net", "rx-tx-" + tag, p)
 
 # DMB (bit 44): the same device, every address an offset into its region
-# (the fuzzer's is 16 KiB; offset 0 is reserved): rings at 0x1000, 0x2000,
+# (the fuzzer's is 64 KiB; offset 0 is reserved): rings at 0x1000, 0x2000,
 # 0x3000, data from 0x3800.
 def driver_dmb(queue_chain_descs, extra=b""):
     p = bytes([1])

@@ -193,6 +193,9 @@ static void isolation_and_bounce_sizes_are_checked(void **state)
 	EXPECT_ERROR("--bounce: '3M'", "run", "--kernel", kernel, "--bounce", "3M");
 	EXPECT_ERROR("--bounce: '2G'", "run", "--kernel", kernel, "--bounce", "2G");
 	EXPECT_ERROR("--bounce: '1K'", "run", "--kernel", kernel, "--bounce", "1K");
+	EXPECT_ERROR("--bounce: '32K'", "run", "--kernel", kernel, "--bounce", "32K");
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--bounce", "64K"), CLI_RUN);
+	assert_int_equal(cfg.bounce_size, 64 << 10);
 	snprintf(disk, sizeof(disk), "%s,ro,bounce=8M", kernel);
 	assert_int_equal(PARSE("run", "--kernel", kernel, "--disk", disk), CLI_RUN);
 	assert_int_equal(cfg.disks[0].bounce, 8 << 20);
