@@ -209,24 +209,30 @@ static void av_unmap_page(struct device *dev, dma_addr_t handle, size_t size,
 	pool_free(p, at);
 }
 
-static void av_sync_for_cpu(struct device *dev, dma_addr_t handle, size_t size,
-			    enum dma_data_direction dir)
+/* Copies a synced range of a streaming mapping (only one av_map_page()
+ * made: a slot with an original) the way dir moves data: to the device
+ * or back from it. */
+static void av_sync(struct device *dev, dma_addr_t handle, size_t size, enum dma_data_direction dir,
+		    bool to_dev)
 {
 	struct av_pool *p = dev_pool(dev);
 	long at = pool_slot(p, handle);
 
-	if (at >= 0 && p->orig[at] && (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(dev, p, at, (handle - p->base) & (AV_SLOT - 1), size, false);
+	if (at >= 0 && p->orig[at] &&
+	    (dir == DMA_BIDIRECTIONAL || dir == (to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE)))
+		bounce_copy(dev, p, at, (handle - p->base) & (AV_SLOT - 1), size, to_dev);
+}
+
+static void av_sync_for_cpu(struct device *dev, dma_addr_t handle, size_t size,
+			    enum dma_data_direction dir)
+{
+	av_sync(dev, handle, size, dir, false);
 }
 
 static void av_sync_for_device(struct device *dev, dma_addr_t handle, size_t size,
 			       enum dma_data_direction dir)
 {
-	struct av_pool *p = dev_pool(dev);
-	long at = pool_slot(p, handle);
-
-	if (at >= 0 && p->orig[at] && (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(dev, p, at, (handle - p->base) & (AV_SLOT - 1), size, true);
+	av_sync(dev, handle, size, dir, true);
 }
 
 static int av_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
