@@ -93,7 +93,7 @@ FUZZ_TIME    ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -I.
-FUZZ_TARGETS := virtq virtio_blk virtio_net virtio_pci pci msix bzimage arm64_image cli
+FUZZ_TARGETS := virtq virtio_blk virtio_net virtio_pci pci msix bzimage arm64_image cli vhost_user
 FUZZ_SRCS    := $(filter-out vmm/main.c,$(wildcard lib/*.c vmm/*.c devices/*.c boot/*.c arch/x86_64/*.c))
 FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)

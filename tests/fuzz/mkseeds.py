@@ -204,3 +204,12 @@ save("cli", "flags", b"--kernel\0/bin/sh\0--mem\0512M\0--cpus\0002\0--rng\0--iso
 save("cli", "disk-net", b"--kernel\0/bin/sh\0--disk\0/bin/sh,ro,bounce=4M\0--net\0tap=tap0,mac=52:54:00:12:34:56")
 save("cli", "profile", b"--mem\0001G\xff# p\nkernel = ${AIRLOCK_FUZZ}\nmem = 256M\ncpus = 2\n"
      b"disk = /bin/sh,ro\nrng = yes\nlog-level = info  # c\n")
+
+# --- vhost-user replies: byte 0 the message (bit 7: REPLY_ACK), byte 1 a
+# size or queue, then what the backend sends ------------------------------
+def vhu_reply(req, payload):
+    return struct.pack("<III", req, 0x5, len(payload)) + payload
+save("vhost_user", "features", bytes([0, 0]) + vhu_reply(1, struct.pack("<Q", 0x140000000)))
+save("vhost_user", "ack", bytes([0x81, 0]) + vhu_reply(2, struct.pack("<Q", 0)))
+save("vhost_user", "vring-base", bytes([2, 1]) + vhu_reply(11, struct.pack("<II", 1, 77)))
+save("vhost_user", "config", bytes([3, 8]) + vhu_reply(24, struct.pack("<III", 0, 8, 0) + bytes(range(8))))
