@@ -300,21 +300,8 @@ void av_pool_destroy(struct av_dev *av)
 	if (p->region_va)
 		memunmap(p->region_va);
 	pci_release_region(av->pdev, p->r.bar);
-	p->map = NULL;
-	p->orig = NULL;
-	p->len = NULL;
-	p->va = NULL;
-	p->region_va = NULL;
-	p->base = 0;
-	p->size = 0;
-	p->nslots = 0;
-	atomic_long_set(&p->full, 0);
 	kfree(p->areas);
-	p->areas = NULL;
-	p->nareas = 0;
-	p->area_slots = 0;
-	p->max_mapping = 0;
-	p->mode = AV_NONE;
+	memset(p, 0, sizeof(*p));	/* mode AV_NONE: no pool */
 }
 
 /* Maps a checked region write-back (every bounce copy runs through it) and
