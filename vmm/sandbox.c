@@ -511,32 +511,35 @@ pid_t sandbox_pid(const struct sandbox *sb)
 	return sb ? sb->pid : -1;
 }
 
-void sandbox_stop(struct sandbox *sb)
+/* Whether pid ended (was reaped, or is no child of ours) within ms. */
+static bool ended_within(pid_t pid, int ms)
 {
 	int st;
 
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) != 0)
+			return true;
+		usleep(10000);
+	}
+	return waitpid(pid, &st, WNOHANG) != 0;
+}
+
+void sandbox_stop(struct sandbox *sb)
+{
 	if (!sb)
 		return;
 	sb->dead = true;
 	if (sb->ctl >= 0)
 		shutdown(sb->ctl, SHUT_RDWR);
-	if (sb->pid > 0) {
-		/* It leaves when its control socket closes; a second at most.
-		 * Then SIGKILL, and two more seconds: a process stuck in the
-		 * kernel (uninterruptible I/O) dies only when that ends, and
-		 * airlock does not wait for it past that (init reaps it). */
-		for (int i = 0; i < 100 && waitpid(sb->pid, &st, WNOHANG) == 0; i++)
-			usleep(10000);
-		if (waitpid(sb->pid, &st, WNOHANG) == 0) {
-			int i;
-
-			kill(sb->pid, SIGKILL);
-			for (i = 0; i < 200 && waitpid(sb->pid, &st, WNOHANG) == 0; i++)
-				usleep(10000);
-			if (i == 200 && waitpid(sb->pid, &st, WNOHANG) == 0)
-				pr_warn("%s: device process %d has not ended 2 s after SIGKILL (stuck in the kernel?); not waiting for it",
-					sb->vp->dev->name, (int)sb->pid);
-		}
+	/* It leaves when its control socket closes; a second at most. Then
+	 * SIGKILL, and two more seconds: a process stuck in the kernel
+	 * (uninterruptible I/O) dies only when that ends, and airlock does
+	 * not wait for it past that (init reaps it). */
+	if (sb->pid > 0 && !ended_within(sb->pid, 1000)) {
+		kill(sb->pid, SIGKILL);
+		if (!ended_within(sb->pid, 2000))
+			pr_warn("%s: device process %d has not ended 2 s after SIGKILL (stuck in the kernel?); not waiting for it",
+				sb->vp->dev->name, (int)sb->pid);
 	}
 	if (sb->evt >= 0)
 		shutdown(sb->evt, SHUT_RDWR);
