@@ -82,6 +82,11 @@ fi
 
 # airlock.test=blk: read both disks whole, write a marker to the first
 # (the host checks it after power-off), try to write the second (read-only).
+# pool_lines [-e PATTERN]...: the airlock driver's pool lines from the
+# kernel log (and those PATTERNs), as AIRLOCK-POOL lines.
+pool_lines() {
+	dmesg | grep -e 'area.*, mappings up to' "$@" | sed 's/^[^]]*] /AIRLOCK-POOL /'
+}
 case ",$tests," in *,blk,*)
 	for d in vda vdb; do
 		[ -b /dev/$d ] && echo "AIRLOCK-SHA256 $d $(sha256sum /dev/$d | cut -d' ' -f1)"
@@ -98,7 +103,7 @@ case ",$tests," in *,blk,*)
 	else
 		echo "AIRLOCK-RO-WRITE refused"
 	fi
-	dmesg | grep 'area.*, mappings up to' | sed 's/^[^]]*] /AIRLOCK-POOL /'
+	pool_lines
 	;;
 esac
 
@@ -175,7 +180,7 @@ case ",$tests," in *,lifecycle,*)
 		rmmod $m 2>/dev/null
 	done
 	if lsmod | grep -q airlock_virtio; then echo "AIRLOCK-UNLOAD failed"; else echo "AIRLOCK-UNLOAD ok"; fi
-	dmesg | grep -e 'area.*, mappings up to' -e 'bounce pool was full' | sed 's/^[^]]*] /AIRLOCK-POOL /'
+	pool_lines -e 'bounce pool was full'
 	if dmesg | grep -q -e 'BUG:' -e 'Oops' -e 'WARNING: CPU' -e 'Call Trace'; then
 		echo "AIRLOCK-DMESG trouble"
 		dmesg | grep -A5 -e 'BUG:' -e Oops -e 'WARNING: CPU' | head -20
@@ -185,37 +190,34 @@ case ",$tests," in *,lifecycle,*)
 	;;
 esac
 
-# airlock.test=ddbench: sequential direct I/O on vda, 1 MiB blocks; the
-# host times the marker lines on its own clock.
+# dd_op read|write DISK: 256 MiB of sequential direct I/O, 1 MiB blocks
+# (a write only to a block device that exists).
+dd_op() {
+	if [ "$1" = read ]; then
+		dd if="/dev/$2" of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null
+	else
+		[ -b "/dev/$2" ] && dd if=/dev/zero of="/dev/$2" bs=1M count=256 oflag=direct 2>/dev/null
+	fi
+}
+# airlock.test=ddbench: dd_op on vda; the host times the marker lines on
+# its own clock.
 case ",$tests," in *,ddbench,*)
-	echo "AIRLOCK-DD read START"
-	if dd if=/dev/vda of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null; then
-		echo "AIRLOCK-DD read END"
-	else
-		echo "AIRLOCK-DD read FAILED"
-	fi
-	echo "AIRLOCK-DD write START"
-	if [ -b /dev/vda ] && dd if=/dev/zero of=/dev/vda bs=1M count=256 oflag=direct 2>/dev/null; then
-		echo "AIRLOCK-DD write END"
-	else
-		echo "AIRLOCK-DD write FAILED"
-	fi
+	for op in read write; do
+		echo "AIRLOCK-DD $op START"
+		if dd_op $op vda; then echo "AIRLOCK-DD $op END"; else echo "AIRLOCK-DD $op FAILED"; fi
+	done
 	;;
 esac
 # airlock.test=dd2bench: the same on vda and vdb at once, one dd each
 # (with 2 vCPUs, the scheduler spreads them): both disks' pools busy from
 # two CPUs, for the per-CPU areas against one lock (pool_areas=1).
 case ",$tests," in *,dd2bench,*)
-	dmesg | grep 'area.*, mappings up to' | sed 's/^[^]]*] /AIRLOCK-POOL /'
+	pool_lines
 	for op in read write; do
 		echo "AIRLOCK-DD2 $op START"
 		pids=""
 		for d in vda vdb; do
-			if [ $op = read ]; then
-				dd if=/dev/$d of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null &
-			else
-				dd if=/dev/zero of=/dev/$d bs=1M count=256 oflag=direct 2>/dev/null &
-			fi
+			dd_op $op $d &
 			pids="$pids $!"
 		done
 		st=END
