@@ -219,12 +219,20 @@ static int set(struct vhu_conn *c, struct vhu_msg *m, const int *fds, unsigned n
 	return 0;
 }
 
+/* Sends a get and reads its reply into m. */
+static int ask(struct vhu_conn *c, struct vhu_msg *m)
+{
+	uint32_t request = m->request;
+
+	return vhu_send(c, m, NULL, 0) < 0 ? -1 : vhu_recv_reply(c, request, m);
+}
+
 int vhu_get_u64(struct vhu_conn *c, uint32_t request, uint64_t *val)
 {
 	struct vhu_msg m;
 
 	init(&m, request, 0);
-	if (vhu_send(c, &m, NULL, 0) < 0 || vhu_recv_reply(c, request, &m) < 0)
+	if (ask(c, &m) < 0)
 		return -1;
 	*val = m.u.u64;
 	return 0;
@@ -263,7 +271,7 @@ int vhu_get_vring_base(struct vhu_conn *c, uint32_t index, uint32_t *num)
 
 	init(&m, VHU_GET_VRING_BASE, 8);
 	m.u.state.index = index;
-	if (vhu_send(c, &m, NULL, 0) < 0 || vhu_recv_reply(c, VHU_GET_VRING_BASE, &m) < 0)
+	if (ask(c, &m) < 0)
 		return -1;
 	if (m.u.state.index != index)
 		return fail(c, "GET_VRING_BASE: reply for queue %u (%u asked): refused", m.u.state.index,
@@ -331,7 +339,7 @@ int vhu_get_config(struct vhu_conn *c, uint32_t off, uint32_t len, void *buf)
 	init(&m, VHU_GET_CONFIG, 12 + len);
 	m.u.config.offset = off;
 	m.u.config.size = len;
-	if (vhu_send(c, &m, NULL, 0) < 0 || vhu_recv_reply(c, VHU_GET_CONFIG, &m) < 0)
+	if (ask(c, &m) < 0)
 		return -1;
 	if (m.u.config.offset != off || m.u.config.size != len)
 		return fail(c, "GET_CONFIG: reply for %u bytes at %u (%u at %u asked): refused",
