@@ -124,7 +124,7 @@ uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned len)
 
 void pci_cfg_write(struct pci_dev *d, unsigned off, unsigned len, uint32_t val)
 {
-	bool bars = false, cap = false;
+	bool bars = false, cap = false, cmd = false;
 
 	if ((len != 1 && len != 2 && len != 4) || (off & (len - 1)) || off + len > PCI_CFG_SIZE)
 		return;
@@ -136,11 +136,14 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, unsigned len, uint32_t val)
 		d->cfg[o] &= (uint8_t)~(b & d->w1c[o]);
 		if ((o >= PCI_BASE_ADDRESS_0 && o < PCI_BASE_ADDRESS_0 + 24) || o == PCI_COMMAND)
 			bars = true;
+		cmd |= o == PCI_COMMAND;
 		if (o >= 0x40 && o < d->cap_end)
 			cap = true;
 	}
 	if (bars)
 		update_bars(d);
+	if (cmd && d->command_written)
+		d->command_written(d);
 	if (cap && d->cap_written)
 		d->cap_written(d, off, len);
 }

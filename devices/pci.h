@@ -44,6 +44,7 @@ struct pci_dev {
 	pci_bar_fn bar_changed;
 	pci_cfg_fn cap_written;
 	pci_cfg_fn cap_read;        /* before a read of capability bytes */
+	void (*command_written)(struct pci_dev *d);   /* after a write of PCI_COMMAND; may be NULL */
 	void *opaque;
 	const char *name;
 };

@@ -38,7 +38,15 @@ static void serve(struct virtio_pci *vp, const struct virtio_io *io, unsigned qi
 void virtio_pci_notify(struct virtio_pci *vp, unsigned q)
 {
 	struct virtio_io io = { vp->win, vp };
+	uint64_t one = 1;
 
+	/* A backend's queue: the notify reached BAR0 without its ioeventfd
+	 * (pass it on). */
+	if (vp->dev->ext) {
+		if (q < vp->dev->nqueues && vp->ext_running && write(vp->q[q].notify_fd, &one, 8) < 0)
+			pr_debug("%s: notify: %s", vp->dev->name, strerror(errno));
+		return;
+	}
 	if (!virtio_io_queue(&io, q))
 		return;
 	if (vp->dev->notify)
@@ -67,13 +75,23 @@ void virtio_pci_host_fd_ready(struct virtio_pci *vp)
 	struct virtio_io io = { vp->win, vp };
 
 	pthread_mutex_lock(&vp->lock);
-	if (vp->status & VIRTIO_CONFIG_S_DRIVER_OK)
+	/* A backend's socket matters in every state (it may hang up). */
+	if ((vp->status & VIRTIO_CONFIG_S_DRIVER_OK) || vp->dev->ext)
 		vp->dev->fd_ready(vp->dev, &io);
 	pthread_mutex_unlock(&vp->lock);
 }
 
 #define EV_HOST  (UINT32_MAX >> 2)
 #define EV_EXTRA (UINT32_MAX >> 1)
+
+void virtio_pci_watch_host_fd(struct virtio_pci *vp)
+{
+	struct epoll_event hev = { .events = EPOLLIN | EPOLLET, .data.u32 = EV_HOST };
+
+	if (vp->epoll_fd >= 0 && vp->dev->host_fd >= 0 &&
+	    epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->dev->host_fd, &hev) < 0 && errno != EEXIST)
+		pr_warn("%s: cannot watch its host fd: %s", vp->dev->name, strerror(errno));
+}
 
 int virtio_pci_loop_init(struct virtio_pci *vp, int extra_fd)
 {
@@ -82,7 +100,8 @@ int virtio_pci_loop_init(struct virtio_pci *vp, int extra_fd)
 	vp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (vp->epoll_fd < 0)
 		return -1;
-	for (unsigned i = 0; i < vp->dev->nqueues; i++) {
+	/* A backend's queues: it reads their notifies itself. */
+	for (unsigned i = 0; !vp->dev->ext && i < vp->dev->nqueues; i++) {
 		ev.data.u32 = i;
 		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->q[i].notify_fd, &ev) < 0)
 			return -1;

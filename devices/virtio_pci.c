@@ -3,6 +3,7 @@
 #include "../lib/log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -95,14 +96,13 @@ static void queue_interrupt(struct virtio_pci *vp, unsigned q)
 		raise(vp, 1, vp->q[q].msix_vector);
 }
 
-static void queue_fault(struct virtio_pci *vp, unsigned q)
+/* The device needs a reset (what: why, for the warning): said once per
+ * reset, and VP_MAX_WARNINGS times in all; the exit summary counts every
+ * one. */
+void virtio_pci_needs_reset(struct virtio_pci *vp, const char *what)
 {
-	vp->faults++;
-	/* Once per reset, and VP_MAX_WARNINGS times in all: the exit summary
-	 * counts every one. */
 	if (!vp->warned && vp->warnings < VP_MAX_WARNINGS) {
-		pr_warn("%s (00:%02x.0): queue %u refused: %s; device needs a reset%s", vp->dev->name,
-			vp->slot, q, virtq_fault_name(vp->q[q].vq.fault),
+		pr_warn("%s (00:%02x.0): %s; device needs a reset%s", vp->dev->name, vp->slot, what,
 			++vp->warnings == VP_MAX_WARNINGS ? " (further refusals are only counted)" : "");
 		vp->warned = true;
 	}
@@ -110,6 +110,17 @@ static void queue_fault(struct virtio_pci *vp, unsigned q)
 		vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 		raise(vp, 2, vp->msix_config);
 	}
+	if (vp->dev->ext)
+		virtio_ext_sync(vp);
+}
+
+static void queue_fault(struct virtio_pci *vp, unsigned q)
+{
+	char what[64];
+
+	vp->faults++;
+	snprintf(what, sizeof(what), "queue %u refused: %s", q, virtq_fault_name(vp->q[q].vq.fault));
+	virtio_pci_needs_reset(vp, what);
 }
 
 static void config_changed(struct virtio_pci *vp)
@@ -144,6 +155,8 @@ void virtio_io_config_changed(const struct virtio_io *io)
 static void update_window(struct virtio_pci *vp)
 {
 	isolation_update(&vp->iso, vp->status & VIRTIO_CONFIG_S_FEATURES_OK, vp->driver_features);
+	if (vp->dev->ext)
+		virtio_ext_sync(vp);
 }
 
 static void reset(struct virtio_pci *vp)
@@ -375,7 +388,7 @@ void virtio_pci_counters(const struct virtio_pci *vp, struct vp_counters *c)
 		return;
 	}
 	*c = (struct vp_counters){ vp->stats.chains, vp->stats.read, vp->stats.written, vp->faults,
-				   dma_denied(vp->win), vp->iso.negotiated, 0 };
+				   dma_denied(vp->win), vp->backend_failures, vp->iso.negotiated, 0 };
 }
 
 void virtio_pci_set_counters(struct virtio_pci *vp, const struct vp_counters *c)
@@ -413,6 +426,18 @@ static void bar_changed(struct pci_dev *d, int bar, uint64_t addr, bool mapped)
 	if (bar != 0)
 		return;
 	vp->ops->map_bar(vp->host, vp, addr, mapped);
+}
+
+/* Bus mastering on or off: a backend's queues follow it. */
+static void command_written(struct pci_dev *d)
+{
+	struct virtio_pci *vp = d->opaque;
+
+	if (!vp->dev->ext)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	virtio_ext_sync(vp);
+	pthread_mutex_unlock(&vp->lock);
 }
 
 /* The PCI-config access capability: a window onto BAR0 through config
@@ -477,13 +502,15 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 		pr_err("%s: %u queues is not supported", dev->name, dev->nqueues);
 		return -1;
 	}
-	vp->offered = transport_features() | dev->features | isolation_features(&vp->iso);
+	/* A backend in another process says which transport bits it has. */
+	vp->offered = (dev->ext ? 0 : transport_features()) | dev->features | isolation_features(&vp->iso);
 
 	pci_dev_init(&vp->pci, 0x1af4, (uint16_t)(0x1040 + dev->type), dev->pci_class | 0x01,
 		     0x1af4, 0x0040);
 	vp->pci.opaque = vp;
 	vp->pci.name = dev->name;
 	vp->pci.bar_changed = bar_changed;
+	vp->pci.command_written = command_written;
 	vp->pci.cap_written = cap_written;
 	vp->pci.cap_read = cap_read;
 	vp->pci.cfg[PCI_INTERRUPT_PIN] = 1;

@@ -25,6 +25,7 @@
 #define VP_MAX_WARNINGS 8              /* a reset loop must not flood stderr */
 
 struct virtio_pci;
+struct virtio_ext_ops;
 
 /* A device's counters as the exit summary reports them, named once: the
  * transport fills them (virtio_pci_counters), a device process sends them
@@ -32,6 +33,7 @@ struct virtio_pci;
 struct vp_counters {
 	uint64_t requests, bytes_read, bytes_written;   /* chains served, data moved */
 	uint64_t ring_refusals, dma_denials;
+	uint64_t backend_failures;      /* vhost-user: the backend failed or hung up */
 	uint32_t mode, pad;             /* enum iso_mode: what the driver negotiated */
 };
 
@@ -85,6 +87,47 @@ struct virtio_device {
 	 * this device's DMA (0: no limit). Devices that can, size requests so
 	 * that several fit at once. */
 	uint64_t dma_limit;
+	/* Queues another process serves (vhost-user; devices/virtio_ext.c):
+	 * NULL for airlock's own models. Then the transport offers exactly the
+	 * transport bits in features (with isolation's), has no I/O thread on
+	 * the queues, and hands them over while the device may run. */
+	const struct virtio_ext_ops *ext;
+};
+
+/* --- queues served by another process (devices/virtio_ext.c) -------------- */
+
+/* Memory a backend maps: fd at fd_offset holds [gpa, gpa+size); uaddr is
+ * the key ring addresses are given in (airlock's own mapping of it). */
+struct vp_mem_region {
+	uint64_t gpa, size, uaddr, fd_offset;
+	int fd;
+};
+
+struct vp_ext_queue {
+	uint16_t size;
+	uint64_t desc, avail, used;     /* as uaddr keys, inside a region */
+	int kick_fd, call_fd;           /* the notify ioeventfd, the vector's irqfd */
+};
+
+/* What a backend gets when the device may run: the features the driver
+ * negotiated (less isolation's bits, which the transport keeps), the
+ * memory the device's window holds (strict: its region alone), and the
+ * enabled queues (size 0: not enabled). */
+struct vp_ext_state {
+	uint64_t features;
+	unsigned nmem;
+	struct vp_mem_region mem[DMA_MAX_RANGES];
+	unsigned nq;
+	struct vp_ext_queue q[VIRTIO_MAX_QUEUES];
+};
+
+struct virtio_ext_ops {
+	/* Start serving: 0, or -1 with why filled (the device then needs a
+	 * reset). */
+	int (*start)(struct virtio_device *d, const struct vp_ext_state *s, char *why, size_t whylen);
+	/* Stop touching the queues and the memory (the backend keeps where it
+	 * was, for the next start after a window move). */
+	void (*stop)(struct virtio_device *d);
 };
 
 /* For models, during a call: the enabled queue q (NULL when the driver
@@ -95,6 +138,9 @@ struct virtq *virtio_io_queue(const struct virtio_io *io, unsigned q);
 void virtio_io_interrupt(const struct virtio_io *io, unsigned q);
 void virtio_io_fault(const struct virtio_io *io, unsigned q);
 void virtio_io_config_changed(const struct virtio_io *io);
+/* The device's backend failed (why: one line): NEEDS_RESET, said once per
+ * reset, counted. */
+void virtio_io_backend_failed(const struct virtio_io *io, const char *why);
 
 struct virtio_host_ops {
 	/* BAR0 now decodes at addr (mapped) or no longer does. */
@@ -129,6 +175,13 @@ struct virtio_pci {
 	bool declined_warned;          /* the isolation policy refused (said once) */
 	bool bar_warned;               /* the host refused a BAR placement (said once) */
 	unsigned pcicfg_cap;           /* offset of the PCI-config access cap */
+	/* External queues: running in the backend, and the memory it has
+	 * (isolation off: ram, which the host sets). */
+	bool ext_running;
+	struct vp_mem_region ext_mem;
+	unsigned nram;
+	struct vp_mem_region ram[DMA_MAX_RANGES];
+	uint64_t backend_failures;
 
 	/* common configuration, host-side copies */
 	uint32_t dfselect, gfselect;
@@ -169,6 +222,10 @@ int virtio_pci_loop_init(struct virtio_pci *vp, int extra_fd);
 void virtio_pci_loop(struct virtio_pci *vp, int (*extra)(void *opaque), void *opaque);
 void virtio_pci_destroy(struct virtio_pci *vp);
 
+/* The model has a new host fd (a backend's socket after a reconnect):
+ * the I/O loop watches it from now on. */
+void virtio_pci_watch_host_fd(struct virtio_pci *vp);
+
 /* The device's host fd has input (what the I/O thread runs on its epoll
  * event; tests and fuzzers call it directly). */
 void virtio_pci_host_fd_ready(struct virtio_pci *vp);
@@ -183,6 +240,14 @@ void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool
 /* The function in this process (opaque: the struct virtio_pci): its config
  * space and BAR0 as the bus and the VM reach them. */
 extern const struct pci_fn_ops virtio_pci_fn_ops;
+
+/* The device needs a reset (what: why, one line): NEEDS_RESET and its
+ * interrupt, said once per reset; the caller counts it. */
+void virtio_pci_needs_reset(struct virtio_pci *vp, const char *what);
+
+/* External queues: start or stop the backend after the status, the
+ * window or the command register changed (transport lock held). */
+void virtio_ext_sync(struct virtio_pci *vp);
 
 /* Queue q was notified: what the I/O loop runs (transport lock held;
  * tests call it directly). A pass serves at most a ring's worth (a driver

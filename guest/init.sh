@@ -107,6 +107,41 @@ case ",$tests," in *,blk,*)
 	;;
 esac
 
+# airlock.test=fs: mount the virtio-fs tag airlock.fstag (default share),
+# read in.bin (sha256), write out-TOKEN (airlock.token), list many/ (the
+# host made its files), rename and delete in it.
+case ",$tests," in *,fs,*)
+	tag=share token=none
+	for arg in $(cat /proc/cmdline); do
+		case $arg in airlock.fstag=*) tag=${arg#airlock.fstag=} ;; airlock.token=*) token=${arg#airlock.token=} ;; esac
+	done
+	mkdir -p /mnt
+	if mount -t virtiofs "$tag" /mnt; then
+		echo "AIRLOCK-FS-MOUNTED $tag"
+		echo "AIRLOCK-FS-SHA256 $(sha256sum /mnt/in.bin | cut -d' ' -f1)"
+		echo "$token" > "/mnt/out-$token" && sync && echo "AIRLOCK-FS-WROTE out-$token"
+		echo "AIRLOCK-FS-LIST $(ls /mnt/many | wc -l)"
+		mv /mnt/many/f1 /mnt/many/renamed && [ -f /mnt/many/renamed ] && [ ! -e /mnt/many/f1 ] &&
+			rm /mnt/many/f2 && [ ! -e /mnt/many/f2 ] && echo "AIRLOCK-FS-RENAME-DELETE ok"
+		# With canary, the share stays mounted for its I/O.
+		case ",$tests," in *,canary,*) ;; *) umount /mnt && echo "AIRLOCK-FS-UMOUNT ok" ;; esac
+	else
+		echo "AIRLOCK-FS-MOUNT failed"
+	fi
+	;;
+esac
+
+# airlock.test=vukill: reads from vdb (a vhost-user-blk disk) in the
+# background while the host kills its backend; then the other disk (vda,
+# airlock's own) must still read whole.
+case ",$tests," in *,vukill,*)
+	(while dd if=/dev/vdb of=/dev/null bs=64k iflag=direct 2>/dev/null; do :; done) &
+	echo "AIRLOCK-VUKILL-READY"
+	sleep 15
+	echo "AIRLOCK-AFTER vda $(sha256sum /dev/vda | cut -d' ' -f1)"
+	;;
+esac
+
 # airlock.test=net: address eth0 and ping the host end of the tap.
 case ",$tests," in *,net,*)
 	ip link set lo up
@@ -158,7 +193,8 @@ case ",$tests," in *,canary,*)
 	echo "AIRLOCK-CANARY-PLANTED $tok"
 	end=$(($(date +%s) + ${iosecs:-40}))
 	while [ "$(date +%s)" -lt "$end" ] && [ ! -e /tmp/stop ]; do
-		dd if=/dev/vda of=/dev/null bs=64k iflag=direct 2>/dev/null
+		[ -b /dev/vda ] && dd if=/dev/vda of=/dev/null bs=64k iflag=direct 2>/dev/null
+		[ -f /mnt/in.bin ] && echo 3 > /proc/sys/vm/drop_caches && cat /mnt/in.bin > /dev/null
 	done
 	echo "AIRLOCK-IO-DONE $(grep -c "$tok" /tmp/canary)"
 	;;

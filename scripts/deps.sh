@@ -6,9 +6,11 @@ set -eu
 # arm64: the cross toolchain and arm64 libraries for a static cross build,
 # and QEMU to emulate an arm64 KVM host for the nested boot tests. The
 # Debian packages (make deb) and root images (scripts/mkrootfs.sh, arm64
-# through qemu-user) need debhelper, dh-dkms, mmdebstrap and friends.
+# through qemu-user) need debhelper, dh-dkms, mmdebstrap and friends;
+# qemu-system-common has the vhost-user backends (virtiofsd,
+# qemu-storage-daemon).
 PKGS="gcc make libc6-dev linux-libc-dev libcmocka-dev libfdt-dev libseccomp-dev \
-pkg-config qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod binutils \
+pkg-config qemu-system-x86 qemu-system-common busybox-static cpio gzip xz-utils zstd kmod binutils \
 iproute2 ca-certificates pciutils python3 groff-base qemu-system-arm gcc-aarch64-linux-gnu \
 libc6-dev-arm64-cross libseccomp-dev:arm64 \
 debhelper dh-dkms dpkg-dev lintian mmdebstrap arch-test qemu-user-static binfmt-support e2fsprogs"

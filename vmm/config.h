@@ -52,6 +52,15 @@ struct vm_config {
 		uint64_t bounce;    /* 0: the global --bounce */
 	} disks[CFG_MAX_DISKS];
 	char disk_paths[CFG_MAX_DISKS][4096];
+	/* --fs and --vhost-user-blk: devices a vhost-user backend serves. */
+	unsigned nfs, nvublk;
+	struct cfg_vhost {
+		char socket[108];   /* the backend's socket ("": fs with dir=) */
+		char dir[1024];     /* fs: the directory virtiofsd shares ("": socket=) */
+		char tag[37];       /* fs: the mount tag */
+		int ro;             /* blk: the export must be read-only */
+		uint64_t bounce;
+	} fs[CFG_MAX_DISKS], vublk[CFG_MAX_DISKS];
 };
 
 #endif

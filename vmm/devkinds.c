@@ -4,10 +4,13 @@
 #include "../devices/virtio_console.h"
 #include "../devices/virtio_net.h"
 #include "../devices/virtio_rng.h"
+#include "../devices/vhost_user_dev.h"
+#include "virtiofsd.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* --disk PATH[,ro][,bounce=SIZE] */
@@ -101,6 +104,93 @@ static enum cli_action parse_net(const char *val, struct vm_config *cfg, char *e
 	return CLI_RUN;
 }
 
+/* A string option's value into a buffer of its own. */
+static bool take(char *dst, size_t cap, const char *v, size_t len)
+{
+	if (len == 0 || len >= cap)
+		return false;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+	return true;
+}
+
+/* Is path a file of that type (S_IFSOCK, S_IFDIR)? Else why not. */
+static bool is_kind(const char *path, mode_t type, char *why, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		snprintf(why, len, "%s", strerror(errno));
+	else if ((st.st_mode & S_IFMT) != type)
+		snprintf(why, len, "not a %s", type == S_IFSOCK ? "socket" : "directory");
+	else
+		return true;
+	return false;
+}
+
+/* --fs tag=TAG,socket=PATH|dir=DIR[,bounce=SIZE] and
+ * --vhost-user-blk socket=PATH[,ro][,bounce=SIZE] */
+static enum cli_action parse_vhost(const char *val, struct vm_config *cfg, char *err, size_t errlen,
+				   bool fs)
+{
+	const char *flag = fs ? "--fs" : "--vhost-user-blk", *p = val;
+	unsigned *n = fs ? &cfg->nfs : &cfg->nvublk;
+	struct cfg_vhost *v = fs ? &cfg->fs[*n] : &cfg->vublk[*n];
+	char why[128];
+
+	if (*n == CFG_MAX_DISKS)
+		return cli_fail(err, errlen, "%s: at most %d", flag, CFG_MAX_DISKS);
+	memset(v, 0, sizeof(*v));
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		bool ok = true;
+
+		if (len > 7 && !strncmp(p, "socket=", 7))
+			ok = take(v->socket, sizeof(v->socket), p + 7, len - 7);
+		else if (fs && len > 4 && !strncmp(p, "dir=", 4))
+			ok = take(v->dir, sizeof(v->dir), p + 4, len - 4);
+		else if (fs && len > 4 && !strncmp(p, "tag=", 4))
+			ok = take(v->tag, sizeof(v->tag), p + 4, len - 4);
+		else if (!fs && len == 2 && !strncmp(p, "ro", 2))
+			v->ro = 1;
+		else if (len > 7 && !strncmp(p, "bounce=", 7)) {
+			if (parse_bounce(p + 7, len - 7, &v->bounce) < 0)
+				return cli_fail(err, errlen, "%s: bounce=%.*s is not a power of two from 64K to 1G",
+					    flag, (int)len - 7, p + 7);
+		} else
+			return cli_fail(err, errlen, "%s: unknown option '%.*s' (%s)", flag, (int)len, p,
+				    fs ? "tag=TAG,socket=PATH|dir=DIR[,bounce=SIZE]"
+				       : "socket=PATH[,ro][,bounce=SIZE]");
+		if (!ok)
+			return cli_fail(err, errlen, "%s: '%.*s' is empty or too long", flag, (int)len, p);
+		p += len + (end ? 1 : 0);
+	}
+	if (fs && !v->tag[0])
+		return cli_fail(err, errlen, "--fs: tag=TAG is required (at most 36 bytes)");
+	if (fs && !v->socket[0] == !v->dir[0])
+		return cli_fail(err, errlen, "--fs %s: give one of socket=PATH (a running backend) and "
+			    "dir=DIR (airlock starts virtiofsd)", v->tag);
+	if (!fs && !v->socket[0])
+		return cli_fail(err, errlen, "--vhost-user-blk: socket=PATH is required");
+	if (v->socket[0] && !is_kind(v->socket, S_IFSOCK, why, sizeof(why)))
+		return cli_fail(err, errlen, "%s: %s: %s", flag, v->socket, why);
+	if (v->dir[0] && !is_kind(v->dir, S_IFDIR, why, sizeof(why)))
+		return cli_fail(err, errlen, "--fs %s: dir=%s: %s", v->tag, v->dir, why);
+	(*n)++;
+	return CLI_RUN;
+}
+
+static enum cli_action parse_fs(const char *val, struct vm_config *cfg, char *err, size_t errlen)
+{
+	return parse_vhost(val, cfg, err, errlen, true);
+}
+
+static enum cli_action parse_vublk(const char *val, struct vm_config *cfg, char *err, size_t errlen)
+{
+	return parse_vhost(val, cfg, err, errlen, false);
+}
+
 static enum cli_action parse_rng(const char *val, struct vm_config *cfg, char *err, size_t errlen)
 {
 	(void)val;
@@ -112,6 +202,8 @@ static enum cli_action parse_rng(const char *val, struct vm_config *cfg, char *e
 
 static unsigned count_disks(const struct vm_config *cfg) { return cfg->ndisks; }
 static unsigned count_nets(const struct vm_config *cfg) { return cfg->nnets; }
+static unsigned count_fs(const struct vm_config *cfg) { return cfg->nfs; }
+static unsigned count_vublk(const struct vm_config *cfg) { return cfg->nvublk; }
 static unsigned count_rng(const struct vm_config *cfg) { return cfg->rng ? 1 : 0; }
 static unsigned count_console(const struct vm_config *cfg) { return cfg->virtio_console ? 1 : 0; }
 
@@ -127,6 +219,32 @@ static struct virtio_device *create_net(const struct vm_config *cfg, unsigned i,
 
 	*bounce = n->bounce;
 	return virtio_net_create(n->tap, n->has_mac ? n->mac : NULL);
+}
+
+static struct virtio_device *create_vhost(const struct cfg_vhost *c, bool fs, uint64_t *bounce)
+{
+	struct vhost_user_spec s = { fs ? VHOST_USER_FS : VHOST_USER_BLK, c->socket, c->ro, c->tag, 0,
+				     NULL, NULL, NULL };
+	struct virtiofsd *d = NULL;
+
+	*bounce = c->bounce;
+	if (fs && c->dir[0]) {
+		if (!(d = virtiofsd_start(c->dir)))
+			return NULL;
+		s = (struct vhost_user_spec){ VHOST_USER_FS, d->sock, false, c->tag, 0, virtiofsd_stop, d,
+					      virtiofsd_describe };
+	}
+	return vhost_user_create(&s);
+}
+
+static struct virtio_device *create_fs(const struct vm_config *cfg, unsigned i, uint64_t *bounce)
+{
+	return create_vhost(&cfg->fs[i], true, bounce);
+}
+
+static struct virtio_device *create_vublk(const struct vm_config *cfg, unsigned i, uint64_t *bounce)
+{
+	return create_vhost(&cfg->vublk[i], false, bounce);
 }
 
 static struct virtio_device *create_rng(const struct vm_config *cfg, unsigned i, uint64_t *bounce)
@@ -154,6 +272,15 @@ const struct device_kind device_kinds[] = {
 	  "  --net tap=NAME[,mac=MAC][,bounce=SIZE]  virtio-net on an existing tap;\n"
 	  "                       repeatable  [none]\n",
 	  parse_net, count_nets, create_net, false },
+	{ "vhost-user-blk", "vhost-user-blk", false, true,
+	  "  --vhost-user-blk socket=PATH[,ro][,bounce=SIZE]  virtio-blk served by a\n"
+	  "                       vhost-user backend (qemu-storage-daemon); repeatable  [none]\n",
+	  parse_vublk, count_vublk, create_vublk, false },
+	{ "vhost-user-fs", "fs", false, true,
+	  "  --fs tag=TAG,socket=PATH|dir=DIR[,bounce=SIZE]  virtio-fs: a running\n"
+	  "                       vhost-user backend, or virtiofsd on DIR (root);\n"
+	  "                       repeatable  [none]\n",
+	  parse_fs, count_fs, create_fs, false },
 	{ "virtio-rng", "rng", true, false,
 	  "  --rng                a virtio-rng device (guest /dev/hwrng)  [off]\n",
 	  parse_rng, count_rng, create_rng, false },

@@ -279,6 +279,7 @@ static void shadow_init(struct sandbox *sb)
 	sb->shadow.bar_changed = shadow_bar_changed;
 	sb->shadow.cap_written = NULL;
 	sb->shadow.cap_read = NULL;
+	sb->shadow.command_written = NULL;
 	sb->shadow.opaque = sb;
 	sb->shadow_msix = sb->vp->msix;
 	sb->shadow_msix.dev = &sb->shadow;
@@ -511,19 +512,6 @@ pid_t sandbox_pid(const struct sandbox *sb)
 	return sb ? sb->pid : -1;
 }
 
-/* Whether pid ended (was reaped, or is no child of ours) within ms. */
-static bool ended_within(pid_t pid, int ms)
-{
-	int st;
-
-	for (int i = 0; i < ms / 10; i++) {
-		if (waitpid(pid, &st, WNOHANG) != 0)
-			return true;
-		usleep(10000);
-	}
-	return waitpid(pid, &st, WNOHANG) != 0;
-}
-
 void sandbox_stop(struct sandbox *sb)
 {
 	if (!sb)
@@ -535,9 +523,9 @@ void sandbox_stop(struct sandbox *sb)
 	 * SIGKILL, and two more seconds: a process stuck in the kernel
 	 * (uninterruptible I/O) dies only when that ends, and airlock does
 	 * not wait for it past that (init reaps it). */
-	if (sb->pid > 0 && !ended_within(sb->pid, 1000)) {
+	if (sb->pid > 0 && !child_ended_within(sb->pid, 1000)) {
 		kill(sb->pid, SIGKILL);
-		if (!ended_within(sb->pid, 2000))
+		if (!child_ended_within(sb->pid, 2000))
 			pr_warn("%s: device process %d has not ended 2 s after SIGKILL (stuck in the kernel?); not waiting for it",
 				sb->vp->dev->name, (int)sb->pid);
 	}

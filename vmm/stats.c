@@ -36,6 +36,16 @@ void stats_log(const struct run_summary *s)
 		if (vp->iso.bounce.size)
 			snprintf(where, sizeof(where), "through its bounce region (%s)", iso_mode_name(c.mode));
 
+		if (vp->dev->ext) {
+			lvl = c.ring_refusals || c.backend_failures || bad ? LOG_WARN : LOG_INFO;
+			if (lvl <= log_level)
+				log_msg(lvl, "%s (00:%02x.0), %s: served by its vhost-user backend; %llu ring "
+					"refusals, %llu backend failures; %s", vp->dev->name, vp->slot,
+					vp->dev->what, (unsigned long long)c.ring_refusals,
+					(unsigned long long)c.backend_failures,
+					vp->iso.bounce.size ? where : "guest RAM mapped by the backend");
+			continue;
+		}
 		if (lvl <= log_level)
 			log_msg(lvl, "%s (00:%02x.0): %llu requests, %llu ring refusals, %llu DMA denials; "
 				"%llu bytes read and %llu written %s", vp->dev->name, vp->slot,
@@ -71,11 +81,11 @@ int stats_write_json(const struct run_summary *s, FILE *f)
 		json_string(f, vp->dev->name);
 		fprintf(f, ", \"pci\": \"00:%02x.0\", \"requests\": %llu, \"bytes_read\": %llu, "
 			"\"bytes_written\": %llu, \"bounce_region_bytes\": %llu, \"ring_refusals\": %llu, "
-			"\"dma_denials\": %llu, \"mode\": \"%s\"}",
+			"\"dma_denials\": %llu, \"backend_failures\": %llu, \"mode\": \"%s\"}",
 			vp->slot, (unsigned long long)c.requests, (unsigned long long)c.bytes_read,
 			(unsigned long long)c.bytes_written, (unsigned long long)vp->iso.bounce.size,
 			(unsigned long long)c.ring_refusals, (unsigned long long)c.dma_denials,
-			iso_mode_name((enum iso_mode)c.mode));
+			(unsigned long long)c.backend_failures, iso_mode_name((enum iso_mode)c.mode));
 	}
 	fprintf(f, "\n  ],\n  \"vcpus\": [");
 	for (unsigned i = 0; i < s->nr_vcpus; i++) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int file_read_exact(int fd, void *dst, size_t len)
@@ -63,4 +64,16 @@ bool test_hook(const char *name)
 	const char *h = getenv("AIRLOCK_TEST_HOOK");
 
 	return h && !strcmp(h, name);
+}
+
+bool child_ended_within(pid_t pid, int ms)
+{
+	int st;
+
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) != 0)
+			return true;
+		usleep(10000);
+	}
+	return waitpid(pid, &st, WNOHANG) != 0;
 }

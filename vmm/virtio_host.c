@@ -171,6 +171,13 @@ static int add_device(struct virtio_host *h, struct virtio_device *dev, uint64_t
 	}
 	if (virtio_pci_init(vp, dev, &h->ram, b, &ops, h) < 0)
 		return -1;
+	/* Isolation off, a backend in another process maps guest RAM itself. */
+	for (unsigned i = 0; i < h->env.mem->layout.nr && i < DMA_MAX_RANGES; i++) {
+		const struct mem_region *r = &h->env.mem->layout.r[i];
+
+		vp->ram[vp->nram++] = (struct vp_mem_region){ r->gpa, r->size,
+			(uint64_t)(uintptr_t)(h->env.mem->host + r->offset), r->offset, h->env.mem->fd };
+	}
 	/* Test hook: a host that would have the guest's DMA bypass the bounce
 	 * region (the airlock guest driver must refuse such a device). */
 	if (test_hook("host-hides-access-platform"))
@@ -259,7 +266,9 @@ struct virtio_pci *virtio_host_device(const struct virtio_host *h, unsigned i)
 int virtio_host_start(struct virtio_host *h)
 {
 	for (unsigned i = 0; h && i < h->nr; i++) {
-		if (!h->env.cfg->sandbox) {
+		/* A backend's device has no model in airlock to confine: its
+		 * backend is the other process, reaching the region alone. */
+		if (!h->env.cfg->sandbox || h->dev[i]->ext) {
 			if (virtio_pci_start(h->vp[i]) < 0)
 				return -1;
 			continue;

@@ -142,6 +142,8 @@ for c in $CASES; do
 		[ "$drv" = virtio-pci ] && other=airlock_virtio
 		if has "$c" "^AIRLOCK-PCIDRV .* $other$"; then
 			bad "$c" "a virtio device is bound to $other: $(section "$c" | grep "^AIRLOCK-PCIDRV .* $other$" | head -n1)"
+		elif [ "$(section "$c" | grep -c "^AIRLOCK-PCIDRV .* $drv$")" -lt 2 ]; then
+			bad "$c" "the guest reported fewer than its 2 virtio disks bound to $drv"
 		else
 			ok "$c: every virtio device is bound to $drv (udev's coldplug in Debian's initramfs, then the running system)"
 		fi

@@ -99,7 +99,7 @@ l1_qemu_root() {
 	root=$1
 	if [ "$GARCH" = arm64 ]; then
 		mkdir -p "$root"
-		cp -a "$("$TOP/tests/bench/qemu-arm64-root.sh")/." "$root/"
+		cp -a "$("$TOP/scripts/arm64-stage.sh" qemu-system-arm /usr/bin/qemu-system-aarch64)/." "$root/"
 		return
 	fi
 	mkdir -p "$root/usr/bin" "$root/usr/share/qemu" "$root/usr/share/seabios"
@@ -278,9 +278,13 @@ rerun_note() {
 }
 
 # --- Judging a suite: its log is $work/log, its cases $ALL_CASES ---------
-pass=0 fail=0
+pass=0 fail=0 failed_cases=""
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1: $2"; }
+bad() {
+	fail=$((fail + 1))
+	echo "not ok - $1: $2"
+	case " $failed_cases " in *" $1 "*) ;; *) failed_cases="$failed_cases $1" ;; esac
+}
 
 # The output of the last run of case $1.
 section() {
@@ -326,12 +330,22 @@ no_guest_crash() {
 	return "$any"
 }
 
-# The end of a suite: on failure the last LINES of its log, then the count
+# The end of a suite: on failure the last LINES of each failed case's
+# console (of the whole log when what failed was no case), then the count
 # line ("NAME: N passed, N failed"), and the status.
 suite_end() {
 	if [ "$fail" -gt 0 ]; then
-		echo "--- console log (last $2 lines) ---"
-		tail -n "$2" "$work/log"
+		shown=0
+		for c in $failed_cases; do
+			case " $ALL_CASES " in *" $c "*) ;; *) continue ;; esac
+			echo "--- console of $c (last $2 lines) ---"
+			section "$c" | tail -n "$2"
+			shown=1
+		done
+		if [ "$shown" = 0 ]; then
+			echo "--- console log (last $2 lines) ---"
+			tail -n "$2" "$work/log"
+		fi
 	fi
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
