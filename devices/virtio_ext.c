@@ -6,7 +6,9 @@
  * any of that changes the backend is stopped first, then started again on
  * what holds now, so it never sees a stale range. Kicks go from the
  * guest's notify ioeventfd straight to the backend, completions from the
- * backend straight to the vector's irqfd: no airlock thread in between. */
+ * backend straight to the vector's irqfd: no airlock thread in between
+ * (a queue without an MSI-X vector of its own has its completions relayed
+ * by the device's I/O loop instead). */
 #include "virtio_pci.h"
 
 #include "../lib/log.h"
@@ -66,12 +68,11 @@ static bool ext_state(struct virtio_pci *vp, struct vp_ext_state *s, char *why, 
 
 		if (!q->enable)
 			continue;
-		if (q->msix_vector == MSIX_NO_VECTOR || q->msix_vector > VIRTIO_MAX_QUEUES ||
-		    vp->vec_fd[q->msix_vector] < 0 || !msix_enabled(&vp->msix)) {
-			snprintf(why, whylen, "queue %u has no MSI-X vector (a vhost-user backend "
-				 "interrupts through one)", i);
-			return false;
-		}
+		/* Its vector's irqfd; without one (INTx, or no vector), airlock's
+		 * I/O loop relays (virtio_pci_relay). */
+		e->call_fd = msix_enabled(&vp->msix) && q->msix_vector <= VIRTIO_MAX_QUEUES &&
+					     vp->vec_fd[q->msix_vector] >= 0
+				     ? vp->vec_fd[q->msix_vector] : q->relay_fd;
 		e->size = q->size;
 		e->desc = ring_key(vp, q->desc, 16ULL * q->size);
 		e->avail = ring_key(vp, q->avail, 6 + 2ULL * q->size);
@@ -82,7 +83,6 @@ static bool ext_state(struct virtio_pci *vp, struct vp_ext_state *s, char *why, 
 			return false;
 		}
 		e->kick_fd = q->notify_fd;
-		e->call_fd = vp->vec_fd[q->msix_vector];
 	}
 	return true;
 }

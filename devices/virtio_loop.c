@@ -81,6 +81,7 @@ void virtio_pci_host_fd_ready(struct virtio_pci *vp)
 	pthread_mutex_unlock(&vp->lock);
 }
 
+#define EV_RELAY (1u << 16)            /* | q: queue q's relay fd */
 #define EV_HOST  (UINT32_MAX >> 2)
 #define EV_EXTRA (UINT32_MAX >> 1)
 
@@ -100,10 +101,12 @@ int virtio_pci_loop_init(struct virtio_pci *vp, int extra_fd)
 	vp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (vp->epoll_fd < 0)
 		return -1;
-	/* A backend's queues: it reads their notifies itself. */
-	for (unsigned i = 0; !vp->dev->ext && i < vp->dev->nqueues; i++) {
-		ev.data.u32 = i;
-		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->q[i].notify_fd, &ev) < 0)
+	/* A backend's queues: it reads their notifies itself; airlock
+	 * relays its completions for queues without an MSI-X vector. */
+	for (unsigned i = 0; i < vp->dev->nqueues; i++) {
+		ev.data.u32 = vp->dev->ext ? EV_RELAY | i : i;
+		if (epoll_ctl(vp->epoll_fd, EPOLL_CTL_ADD, vp->dev->ext ? vp->q[i].relay_fd : vp->q[i].notify_fd,
+			      &ev) < 0)
 			return -1;
 	}
 	if (vp->dev->fd_ready && vp->dev->host_fd >= 0) {
@@ -139,6 +142,15 @@ void virtio_pci_loop(struct virtio_pci *vp, int (*extra)(void *opaque), void *op
 			}
 			if (q == EV_HOST) {
 				virtio_pci_host_fd_ready(vp);
+				continue;
+			}
+			if (q & EV_RELAY) {
+				q &= ~EV_RELAY;
+				if (read(vp->q[q].relay_fd, &cnt, 8) < 0 && errno != EAGAIN)
+					continue;
+				pthread_mutex_lock(&vp->lock);
+				virtio_pci_relay(vp, q);
+				pthread_mutex_unlock(&vp->lock);
 				continue;
 			}
 			if (read(vp->q[q].notify_fd, &cnt, 8) < 0 && errno != EAGAIN)

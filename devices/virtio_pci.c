@@ -80,6 +80,12 @@ static void raise(struct virtio_pci *vp, uint8_t isr_bit, uint16_t vector)
 	}
 }
 
+void virtio_pci_relay(struct virtio_pci *vp, unsigned q)
+{
+	if (q < vp->dev->nqueues && vp->ext_running)
+		raise(vp, 1, vp->q[q].msix_vector);
+}
+
 static struct virtq *queue(struct virtio_pci *vp, unsigned q)
 {
 	/* No DMA at all unless the driver made the function a bus master. */
@@ -497,7 +503,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)
 		vp->vec_gsi[i] = vp->vec_fd[i] = -1;
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
-		vp->q[i].notify_fd = -1;
+		vp->q[i].notify_fd = vp->q[i].relay_fd = -1;
 	if (dev->nqueues == 0 || dev->nqueues > VIRTIO_MAX_QUEUES) {
 		pr_err("%s: %u queues is not supported", dev->name, dev->nqueues);
 		return -1;
@@ -540,7 +546,9 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, struct dma
 	}
 	for (unsigned i = 0; i < dev->nqueues; i++) {
 		vp->q[i].notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (vp->q[i].notify_fd < 0) {
+		if (dev->ext)
+			vp->q[i].relay_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vp->q[i].notify_fd < 0 || (dev->ext && vp->q[i].relay_fd < 0)) {
 			pr_err("eventfd: %s", strerror(errno));
 			return -1;
 		}
@@ -559,9 +567,12 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 		pthread_join(vp->thread, NULL);
 		vp->thread_started = false;
 	}
-	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
 		if (vp->q[i].notify_fd >= 0)
 			close(vp->q[i].notify_fd);
+		if (vp->q[i].relay_fd >= 0)
+			close(vp->q[i].relay_fd);
+	}
 	for (unsigned i = 0; i <= VIRTIO_MAX_QUEUES; i++)
 		if (vp->vec_fd[i] >= 0)
 			close(vp->vec_fd[i]);

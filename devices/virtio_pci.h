@@ -159,6 +159,8 @@ struct vp_queue {
 	uint64_t desc, avail, used;
 	struct virtq vq;
 	int notify_fd;                 /* eventfd the host signals on notify */
+	int relay_fd;                  /* external queues: a backend's call fd when the queue
+					* has no MSI-X vector (the I/O loop raises the interrupt) */
 	bool more;                     /* a pass stopped at its budget: serve again */
 };
 
@@ -240,6 +242,11 @@ void virtio_pci_bar_io(void *vp, uint64_t off, uint8_t *data, unsigned len, bool
 /* The function in this process (opaque: the struct virtio_pci): its config
  * space and BAR0 as the bus and the VM reach them. */
 extern const struct pci_fn_ops virtio_pci_fn_ops;
+
+/* External queues: the backend signalled queue q on its relay fd (no
+ * MSI-X vector of its own): its interrupt, INTx or MSI-X as the driver
+ * set up (transport lock held). */
+void virtio_pci_relay(struct virtio_pci *vp, unsigned q);
 
 /* The device needs a reset (what: why, one line): NEEDS_RESET and its
  * interrupt, said once per reset; the caller counts it. */

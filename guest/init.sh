@@ -174,12 +174,20 @@ esac
 # The first disk is taken from the airlock driver and driven by
 # /bin/airlock-hostile (guest/hostile/hostile.c) through sysfs, case after
 # case; the second disk must keep working throughout.
+# airlock.htarget=BDF picks another function, airlock.hmode=swiotlb|dmb
+# one mode; AIRLOCK-AFTER reads every disk left.
 case ",$tests," in *,hsuite,*)
-	t=0000:00:01.0
+	t=0000:00:01.0 hmode=
+	for arg in $(cat /proc/cmdline); do
+		case $arg in airlock.htarget=*) t=${arg#airlock.htarget=} ;; airlock.hmode=*) hmode=${arg#airlock.hmode=} ;; esac
+	done
 	echo "$t" > /sys/bus/pci/drivers/airlock_virtio/unbind
-	/bin/airlock-hostile "$t"
+	# shellcheck disable=SC2086
+	/bin/airlock-hostile "$t" $hmode
 	echo "AIRLOCK-HOSTILE-RC $?"
-	echo "AIRLOCK-AFTER vdb $(dd if=/dev/vdb bs=64k iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
+	for d in vda vdb; do
+		[ -b /dev/$d ] && echo "AIRLOCK-AFTER $d $(dd if=/dev/$d bs=64k iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
+	done
 	;;
 esac
 
@@ -242,6 +250,22 @@ case ",$tests," in *,ddbench,*)
 		echo "AIRLOCK-DD $op START"
 		if dd_op $op vda; then echo "AIRLOCK-DD $op END"; else echo "AIRLOCK-DD $op FAILED"; fi
 	done
+	;;
+esac
+# airlock.test=fsbench: the same through virtio-fs (tag share): read the
+# share's 256 MiB big.bin, write 256 MiB (fsync'd), remove it.
+case ",$tests," in *,fsbench,*)
+	mkdir -p /mnt
+	if mount -t virtiofs share /mnt; then
+		echo "AIRLOCK-DD read START"
+		if dd if=/mnt/big.bin of=/dev/null bs=1M 2>/dev/null; then echo "AIRLOCK-DD read END"; else echo "AIRLOCK-DD read FAILED"; fi
+		echo "AIRLOCK-DD write START"
+		if dd if=/dev/zero of=/mnt/w.bin bs=1M count=256 conv=fsync 2>/dev/null; then echo "AIRLOCK-DD write END"; else echo "AIRLOCK-DD write FAILED"; fi
+		rm -f /mnt/w.bin
+		umount /mnt
+	else
+		echo "AIRLOCK-FS-MOUNT failed"
+	fi
 	;;
 esac
 # airlock.test=dd2bench: the same on vda and vdb at once, one dd each

@@ -11,7 +11,7 @@
  * Prints one line per case:  AIRLOCK-HCASE <name> ok|FAIL <what happened>
  * and at the end:  AIRLOCK-HOSTILE-DONE <cases> <failed> <resets>
  *
- *   airlock-hostile 0000:00:01.0
+ *   airlock-hostile 0000:00:01.0 [swiotlb|dmb]     (default: both modes)
  *
  * Userspace rather than a kernel module: a case can never oops the guest,
  * and physical addresses of ordinary RAM come from /proc/self/pagemap. */
@@ -737,8 +737,14 @@ int main(int argc, char **argv)
 	char path[128];
 	uint64_t len0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: airlock-hostile BDF\n");
+	int first = 0, last = 1;
+
+	if (argc == 3 && !strcmp(argv[2], "swiotlb"))
+		last = 0;
+	else if (argc == 3 && !strcmp(argv[2], "dmb"))
+		first = 1;
+	else if (argc != 2) {
+		fprintf(stderr, "usage: airlock-hostile BDF [swiotlb|dmb]\n");
 		return 2;
 	}
 	bdf = argv[1];
@@ -765,7 +771,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)canary_gpa);
 	/* Every case in both modes: bit 27 (bus addresses inside BAR2), then
 	 * DMB (offsets into the region). */
-	for (dmb = 0; dmb <= 1; dmb++) {
+	for (dmb = first; dmb <= last; dmb++) {
 		base = dmb ? 0 : bnc_gpa;
 		ram_addr = dmb && canary_gpa < bnc_len ? canary_gpa + bnc_len : canary_gpa;
 		run_cases();

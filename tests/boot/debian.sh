@@ -55,10 +55,7 @@ else
 	CASES=${DEBIAN_CASES:-"strict off upgraded nodkms"}
 fi
 echo "$CASES" > "$l2/cases.list"
-mode=${AIRLOCK_BOOT_MODE:-auto}
-if [ "$mode" = auto ]; then
-	if make -s -C "$TOP" build/tools/kvm-probe && kvm_is_fast; then mode=direct; else mode=nested; fi
-fi
+mode=$(boot_mode)
 log "debian: $GARCH, mode $mode, kernels $kdef and $kver2, cases:$CASES"
 raw=$work/console.log
 start=$(date +%s)

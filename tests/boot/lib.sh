@@ -36,8 +36,18 @@ kvm_is_fast() {
 	# Only a host of the guest's own architecture runs it directly.
 	[ "$(airlock_arch)" = "$(uname -m | sed s/aarch64/arm64/)" ] || return 1
 	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-	[ -x "$TOP/build/tools/kvm-probe" ] || return 1
+	make -s -C "$TOP" build/tools/kvm-probe >/dev/null 2>&1 || return 1
 	timeout 10 "$TOP/build/tools/kvm-probe" >/dev/null 2>&1
+}
+
+# The boot mode: AIRLOCK_BOOT_MODE (direct or nested), or by default
+# direct on a /dev/kvm that runs guests at hardware speed, nested otherwise.
+boot_mode() {
+	bm=${AIRLOCK_BOOT_MODE:-auto}
+	if [ "$bm" = auto ]; then
+		if kvm_is_fast; then bm=direct; else bm=nested; fi
+	fi
+	echo "$bm"
 }
 
 # Builds an L1 initramfs: busybox, KVM modules, a static airlock, the L2
@@ -91,6 +101,22 @@ INIT
 	(cd "$tmp" && find . | cpio -o -H newc --quiet) > "$out"
 	rm -rf "$tmp"
 	echo "$out"
+}
+
+# A script for L1 that runs "sh SCRIPT" (a path in L1) chrooted into a
+# tmpfs with L1's directories bound in: virtiofsd's namespace sandbox
+# pivots into its share, which a process whose root is the initramfs cannot.
+l1_chroot_script() {
+	cat <<-'EOF'
+	mkdir -p /nr && mount -t tmpfs tmpfs /nr
+	for d in bin sbin lib lib64 usr etc l2; do
+		[ -d /$d ] || continue
+		mkdir -p /nr/$d && mount --bind /$d /nr/$d
+	done
+	mkdir -p /nr/proc /nr/sys /nr/dev /nr/tmp
+	mount --bind /proc /nr/proc && mount --bind /sys /nr/sys && mount --bind /dev /nr/dev
+	EOF
+	echo "chroot /nr env MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 sh $1"
 }
 
 # Stages QEMU (binary, libraries, firmware) into DIR for L1_EXTRA_ROOT, so

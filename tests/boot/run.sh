@@ -50,10 +50,7 @@ else
 	notkernel="not a bzImage"
 	msi="PCI-MSI" msi_desc="LAPIC"
 fi
-mode=${AIRLOCK_BOOT_MODE:-auto}
-if [ "$mode" = auto ]; then
-	if kvm_is_fast; then mode=direct; else mode=nested; fi
-fi
+mode=$(boot_mode)
 log "mode: $mode (kernel $KVER${L1_GIC:+, L1 GICv$L1_GIC}${L1_APPEND:+, L1 $L1_APPEND})"
 raw=$work/console.log
 start=$(date +%s)

@@ -13,7 +13,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 guest_prepare || { echo "vhost: cannot prepare the guest kernel/initramfs"; exit 1; }
 work=$(mktemp -d /tmp/airlock-vhost.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-ALL_CASES=${VHOST_CASES:-"vublk vublk27 vublkoff fs fs27 fsoff vuscan vuscanoff vukill"}
+ALL_CASES=${VHOST_CASES:-"vublk vublk27 vublkoff fs fs27 fsoff vuscan vuscanoff vukill vuhostile"}
 head -c 8M /dev/urandom > "$work/rw.img"
 head -c 4M /dev/urandom > "$work/ro.img"
 head -c 1M /dev/urandom > "$work/in.bin"
@@ -26,10 +26,7 @@ cp "$TOP/tests/boot/vhost-cases.sh" "$work/"
 "$TOP/tests/boot/stage-backends.sh" "$GARCH" "$work/root" ||
 	{ echo "vhost: cannot stage qemu-storage-daemon and virtiofsd"; exit 1; }
 
-mode=${AIRLOCK_BOOT_MODE:-auto}
-if [ "$mode" = auto ]; then
-	if kvm_is_fast; then mode=direct; else mode=nested; fi
-fi
+mode=$(boot_mode)
 log "vhost: $GARCH, mode $mode, cases: $ALL_CASES"
 raw=$work/console.log
 start=$(date +%s)
@@ -41,19 +38,7 @@ direct)
 		while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done > "$raw.ts" ;;
 nested)
 	static_airlock_build || exit 1
-	# virtiofsd pivots into the share, which a process whose root is the
-	# initramfs cannot: the cases run chrooted into a tmpfs that has L1's
-	# directories bound in.
-	cat > "$work/l1.sh" <<-'EOF'
-	mkdir -p /nr && mount -t tmpfs tmpfs /nr
-	for d in bin sbin lib lib64 usr etc l2; do
-		[ -d /$d ] || continue
-		mkdir -p /nr/$d && mount --bind /$d /nr/$d
-	done
-	mkdir -p /nr/proc /nr/sys /nr/dev /nr/tmp
-	mount --bind /proc /nr/proc && mount --bind /sys /nr/sys && mount --bind /dev /nr/dev
-	chroot /nr env MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz L2DIR=/l2 sh /l2/vhost-cases.sh
-	EOF
+	l1_chroot_script /l2/vhost-cases.sh > "$work/l1.sh"
 	build_l1() {
 		L1_EXTRA_ROOT=$work/root l1_build "$work/l1.sh" "$work/vhost-cases.sh" "$work/cases.list" \
 			"$work/rw.img" "$work/ro.img" "$work/in.bin" "$work/initrd-av.gz"
@@ -117,6 +102,18 @@ expect vukill 0 "^@@KILLED qemu-storage-daemon" \
 	"^AIRLOCK-AFTER vda $sha_ro" "vhost-user-blk (00:02.0), socket .*, 1 backend failures" \
 	"virtio-blk (00:01.0): [1-9][0-9]* requests, 0 ring refusals, 0 DMA denials" &&
 	ok "the backend killed mid-I/O: one warning, the device needs a reset, the other disk keeps working, the guest powers off (exit 0), the summary counts it"
+if expect vuhostile 0 "^AIRLOCK-HOSTILE-SETUP 0000:00:02.0" "^AIRLOCK-HOSTILE-DONE" "^AIRLOCK-AFTER vda $sha_ro" \
+	"^@@CANARY-IN-IMAGE no" "^@@QSD-ALIVE yes" && expect_not vuhostile "CANARY-CHANGED"; then
+	n=$(section vuhostile | grep -c '^AIRLOCK-HCASE ')
+	refused=$(value vuhostile @@QSD-REFUSED)
+	if [ "$n" -ge 40 ] && [ "${refused:-0}" -ge 1 ]; then
+		ok "hostile suite (DMB, $n cases) against vhost-user-blk: the backend refused $refused out-of-region" \
+			"addresses (it has no mapping for them); the canary page of guest RAM never changed and never" \
+			"reached the image; qemu-storage-daemon kept running, the other disk still works"
+	else
+		bad vuhostile "$n cases, $refused refusals by the backend"
+	fi
+fi
 no_guest_crash && ok "no guest crashed"
 rerun_note "$work/log"
 suite_end vhost 60

@@ -13,8 +13,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_pci.h"
-#include "vmm/mem.h"
-#include "lib/log.h"
+#include "vp_fixture.h"
 
 #define RAM_GPA  0x100000ULL
 #define BSIZE    0x10000ULL
@@ -23,19 +22,13 @@
 #define FEAT_DEV (1ULL << 9)
 
 static uint8_t ram[0x4000];
-static struct dma_window win;
-static struct virtio_pci vp;
-static struct bounce_region bounce;
-static struct virtio_device dev;
+static struct virtio_device xdev;
 static int starts, stops, fail_start;
 static struct vp_ext_state last;
 
-static int map_bar(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; (void)m; return 0; }
-static int map_bounce(void *h, struct virtio_pci *v, uint64_t a, bool m) { (void)h; (void)v; (void)a; (void)m; return 0; }
-static int irq_alloc(void *h, int *efd) { static int gsi = 24; (void)h; *efd = eventfd(0, EFD_CLOEXEC); return gsi++; }
-static int irq_route(void *h, struct virtio_pci *v, int g, uint64_t a, uint32_t d) { (void)h; (void)v; (void)g; (void)a; (void)d; return 0; }
-static void intx(void *h, unsigned g, int l) { (void)h; (void)g; (void)l; }
-static const struct virtio_host_ops ops = { map_bar, map_bounce, irq_alloc, irq_route, intx };
+/* The fixture's host, but with real irqfds (a backend needs a call fd). */
+static int irq_efd(void *h, int *efd) { static int gsi = 24; (void)h; *efd = eventfd(0, EFD_CLOEXEC); return gsi++; }
+static const struct virtio_host_ops xops = { map_bar, map_bounce, irq_efd, irq_route, intx };
 
 static int fake_start(struct virtio_device *d, const struct vp_ext_state *s, char *why, size_t len)
 {
@@ -52,8 +45,6 @@ static void fake_stop(struct virtio_device *d) { (void)d; stops++; }
 static const struct virtio_ext_ops fake = { fake_start, fake_stop };
 static void cfg_read(struct virtio_device *d, unsigned off, void *data, unsigned len) { (void)d; (void)off; memset(data, 0, len); }
 
-static void w(unsigned off, unsigned len, uint32_t v) { virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, true); }
-static uint32_t r(unsigned off, unsigned len) { uint32_t v = 0; virtio_pci_bar_io(&vp, off, (uint8_t *)&v, len, false); return v; }
 
 static void make(uint64_t bsize)
 {
@@ -61,20 +52,20 @@ static void make(uint64_t bsize)
 	starts = stops = fail_start = 0;
 	dma_window_init(&win);
 	dma_window_add(&win, RAM_GPA, sizeof(ram), ram);
-	dev = (struct virtio_device){ .name = "fake-vhost", .type = 2, .nqueues = 2, .queue_max = 64,
+	xdev = (struct virtio_device){ .name = "fake-vhost", .type = 2, .nqueues = 2, .queue_max = 64,
 				      .config_read = cfg_read, .host_fd = -1, .ext = &fake,
 				      .features = 1ULL << VIRTIO_F_VERSION_1 | FEAT_DEV };
 	bounce = (struct bounce_region){ .fd = -1 };
 	if (bsize)
 		assert_int_equal(bounce_region_create(&bounce, bsize), 0);
-	assert_int_equal(virtio_pci_init(&vp, &dev, &win, &bounce, &ops, NULL), 0);
+	assert_int_equal(virtio_pci_init(&vp, &xdev, &win, &bounce, &xops, NULL), 0);
 	vp.ram[0] = (struct vp_mem_region){ RAM_GPA, sizeof(ram), (uint64_t)(uintptr_t)ram, 0, 77 };
 	vp.nram = 1;
 	/* MSI-X on, as a Linux driver has it. */
 	pci_cfg_write(&vp.pci, vp.msix.cap + 2, 2, 0x8000);
 }
 
-static int teardown(void **state)
+static int xteardown(void **state)
 {
 	(void)state;
 	virtio_pci_destroy(&vp);
@@ -88,16 +79,6 @@ static void place(uint64_t at, uint16_t cmd)
 	pci_cfg_write(&vp.pci, PCI_BASE_ADDRESS_0 + 8, 4, (uint32_t)at);
 	pci_cfg_write(&vp.pci, PCI_BASE_ADDRESS_0 + 12, 4, (uint32_t)(at >> 32));
 	pci_cfg_write(&vp.pci, PCI_COMMAND, 2, cmd);
-}
-
-static void negotiate(uint64_t f)
-{
-	w(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	w(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-	w(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)f);
-	w(VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-	w(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)(f >> 32));
-	w(VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 /* Queue 0 at base (desc, avail +0x400, used +0x800), size 16, vector 1. */
@@ -250,9 +231,12 @@ static void off_gives_guest_ram(void **state)
 	assert_true(last.q[0].desc == (uint64_t)(uintptr_t)ram);
 }
 
-/* No MSI-X: a backend cannot interrupt through INTx; the device says so. */
-static void intx_is_refused(void **state)
+/* No MSI-X: the backend signals a relay fd, and the interrupt it stands
+ * for is raised by airlock (INTx here). */
+static void intx_is_relayed(void **state)
 {
+	uint64_t one = 1;
+
 	(void)state;
 	make(0);
 	pci_cfg_write(&vp.pci, vp.msix.cap + 2, 2, 0);
@@ -260,19 +244,24 @@ static void intx_is_refused(void **state)
 	negotiate(1ULL << VIRTIO_F_VERSION_1);
 	queue0(RAM_GPA);
 	driver_ok();
-	assert_int_equal(starts, 0);
-	assert_true(r(VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	assert_int_equal(starts, 1);
+	assert_int_equal(last.q[0].call_fd, vp.q[0].relay_fd);
+	assert_int_equal(write(vp.q[0].relay_fd, &one, 8), 8);
+	intx_level = 0;
+	virtio_pci_relay(&vp, 0);
+	assert_int_equal(intx_level, 1);
+	assert_int_equal(r(VP_ISR_OFF, 1) & 1, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(dmb_gives_the_region_alone, teardown),
-		cmocka_unit_test_teardown(swiotlb_follows_the_bar, teardown),
-		cmocka_unit_test_teardown(rings_outside_are_refused, teardown),
-		cmocka_unit_test_teardown(failed_start_needs_reset, teardown),
-		cmocka_unit_test_teardown(off_gives_guest_ram, teardown),
-		cmocka_unit_test_teardown(intx_is_refused, teardown),
+		cmocka_unit_test_teardown(dmb_gives_the_region_alone, xteardown),
+		cmocka_unit_test_teardown(swiotlb_follows_the_bar, xteardown),
+		cmocka_unit_test_teardown(rings_outside_are_refused, xteardown),
+		cmocka_unit_test_teardown(failed_start_needs_reset, xteardown),
+		cmocka_unit_test_teardown(off_gives_guest_ram, xteardown),
+		cmocka_unit_test_teardown(intx_is_relayed, xteardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
