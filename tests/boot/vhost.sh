@@ -105,9 +105,13 @@ expect vukill 0 "^@@KILLED qemu-storage-daemon" \
 if expect vuhostile 0 "^AIRLOCK-HOSTILE-SETUP 0000:00:02.0" "^AIRLOCK-HOSTILE-DONE" "^AIRLOCK-AFTER vda $sha_ro" \
 	"^@@CANARY-IN-IMAGE no" "^@@QSD-ALIVE yes" && expect_not vuhostile "CANARY-CHANGED"; then
 	n=$(section vuhostile | grep -c '^AIRLOCK-HCASE ')
+	held=$(section vuhostile | grep -c '^AIRLOCK-HCASE .* ok ')
 	refused=$(value vuhostile @@QSD-REFUSED)
+	# Where the backend's rules are not airlock's (it takes offset 0, a
+	# nested indirect table): listed, not failed; the canary decides.
+	section vuhostile | grep '^AIRLOCK-HCASE .* FAIL ' | sed 's/^/    as the backend has it: /'
 	if [ "$n" -ge 40 ] && [ "${refused:-0}" -ge 1 ]; then
-		ok "hostile suite (DMB, $n cases) against vhost-user-blk: the backend refused $refused out-of-region" \
+		ok "hostile suite (DMB, $n cases, $held as with airlock's own device) against vhost-user-blk: the backend refused $refused out-of-region" \
 			"addresses (it has no mapping for them); the canary page of guest RAM never changed and never" \
 			"reached the image; qemu-storage-daemon kept running, the other disk still works"
 	else
