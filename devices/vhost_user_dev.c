@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VHU_TIMEOUT_MS  5000
@@ -26,6 +27,10 @@
  * are the backend's business; airlock only checks where they are). */
 #define TRANSPORT_BITS (1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_RING_F_INDIRECT_DESC | \
 			1ULL << VIRTIO_RING_F_EVENT_IDX)
+#define BLK_BITS (1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_GEOMETRY | \
+		  1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH | \
+		  1ULL << VIRTIO_BLK_F_TOPOLOGY | 1ULL << VIRTIO_BLK_F_CONFIG_WCE | 1ULL << VIRTIO_BLK_F_MQ | \
+		  1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES)
 #define OUR_PROTOCOL   (1ULL << VHU_PROTOCOL_F_MQ | 1ULL << VHU_PROTOCOL_F_REPLY_ACK | \
 			1ULL << VHU_PROTOCOL_F_CONFIG)
 
@@ -36,6 +41,9 @@ struct vhu_dev {
 	char tag[FS_TAG_LEN + 1];
 	struct vhu_conn c;
 	bool connected;
+	/* The backend failed or hung up: no reconnect (and no stale ring
+	 * positions handed to a new one) until the guest resets the device. */
+	bool broken;
 	uint64_t backend_features, protocol;
 	uint8_t config[BLK_CONFIG_LEN];
 	uint32_t base[VIRTIO_MAX_QUEUES];      /* where each queue stopped */
@@ -60,6 +68,7 @@ static void say(struct vhu_dev *v, char *buf, size_t len, const char *what)
 
 static void hang_up(struct vhu_dev *v)
 {
+	v->broken = true;
 	if (v->c.fd >= 0)
 		close(v->c.fd);
 	v->c.fd = -1;
@@ -68,21 +77,38 @@ static void hang_up(struct vhu_dev *v)
 	memset(v->started, 0, sizeof(v->started));
 }
 
+/* Connects by the deadline: a backend that is still setting up refuses
+ * (ECONNREFUSED), one with a full backlog makes a non-blocking connect
+ * say EAGAIN; neither may block airlock. The socket stays non-blocking
+ * (the messages wait with poll, each by its deadline). */
 static int dial(struct vhu_dev *v)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timespec t0, t;
 
 	memcpy(a.sun_path, v->socket, sizeof(v->socket));
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		long long ms;
+
+		if (fd < 0) {
+			snprintf(v->c.err, sizeof(v->c.err), "socket: %s", strerror(errno));
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			v->c.fd = fd;
+			v->c.reply_ack = false;
+			return 0;
+		}
 		snprintf(v->c.err, sizeof(v->c.err), "cannot connect: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+		close(fd);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if ((errno != ECONNREFUSED && errno != EAGAIN && errno != EINTR) || ms >= v->c.timeout_ms)
+			return -1;
+		usleep(20000);
 	}
-	v->c.fd = fd;
-	v->c.reply_ack = false;
-	return 0;
 }
 
 /* Connects and agrees on the protocol. On a reconnect, the backend must
@@ -146,6 +172,10 @@ static int vhu_start(struct virtio_device *d, const struct vp_ext_state *s, char
 			    (v->backend_features & (1ULL << VHU_F_PROTOCOL_FEATURES));
 	bool enable = features & (1ULL << VHU_F_PROTOCOL_FEATURES);
 
+	if (v->broken) {
+		say(v, why, whylen, "failed earlier; the device needs a reset");
+		return -1;
+	}
 	if (!v->connected && handshake(v, true) < 0)
 		goto err;
 	for (unsigned i = 0; i < s->nmem; i++) {
@@ -177,28 +207,30 @@ err:
 	return -1;
 }
 
-static void vhu_stop(struct virtio_device *d)
+static int vhu_stop(struct virtio_device *d, char *why, size_t whylen)
 {
 	struct vhu_dev *v = of(d);
-	char why[256];
 
 	for (unsigned q = 0; v->connected && q < d->nqueues; q++) {
 		if (!v->started[q])
 			continue;
 		/* Stops the ring and says where it was. */
 		if (vhu_get_vring_base(&v->c, q, &v->base[q]) < 0) {
-			say(v, why, sizeof(why), v->c.err);
-			pr_warn("%s: %s", d->name, why);
+			say(v, why, whylen, v->c.err);
 			hang_up(v);
-			return;
+			return -1;
 		}
 		v->started[q] = false;
 	}
+	return 0;
 }
 
 static void vhu_reset(struct virtio_device *d)
 {
-	memset(of(d)->base, 0, sizeof(of(d)->base));
+	struct vhu_dev *v = of(d);
+
+	memset(v->base, 0, sizeof(v->base));
+	v->broken = false;      /* the next start may connect again */
 }
 
 /* The socket has something: after a hang-up, nothing else is expected
@@ -267,8 +299,9 @@ static int setup_kind(struct vhu_dev *v)
 	}
 	if (vhu_get_config(&v->c, 0, BLK_CONFIG_LEN, v->config) < 0)
 		return -1;
-	/* Every virtio-blk bit below 24 airlock can pass on unchanged. */
-	d->features |= v->backend_features & ((1ULL << 24) - 1);
+	/* The virtio-blk bits whose config fields airlock passes on (the
+	 * 60 bytes it reads); not secure erase or zoned, whose fields lie past. */
+	d->features |= v->backend_features & BLK_BITS;
 	if (v->spec.ro && !(v->backend_features & (1ULL << VIRTIO_BLK_F_RO))) {
 		snprintf(v->c.err, sizeof(v->c.err), "ro asked, but the export is writable "
 			 "(airlock cannot refuse writes it never sees: export it read-only)");

@@ -108,11 +108,16 @@ void virtio_ext_sync(struct virtio_pci *vp)
 	char why[160] = "";
 
 	/* Unchanged: a running backend keeps running on the same memory. */
-	if (run == vp->ext_running && (!run || same_region(&m[0], &vp->ext_mem)))
+	if (run == vp->ext_running && (!run || (same_region(&m[0], &vp->ext_mem) && !vp->ext_restart)))
 		return;
+	vp->ext_restart = false;
 	if (vp->ext_running) {
-		vp->dev->ext->stop(vp->dev);
 		vp->ext_running = false;
+		if (vp->dev->ext->stop(vp->dev, why, sizeof(why)) < 0) {
+			vp->backend_failures++;
+			virtio_pci_needs_reset(vp, why);
+			return;
+		}
 	}
 	if (!run)
 		return;

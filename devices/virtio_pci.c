@@ -112,9 +112,12 @@ void virtio_pci_needs_reset(struct virtio_pci *vp, const char *what)
 			++vp->warnings == VP_MAX_WARNINGS ? " (further refusals are only counted)" : "");
 		vp->warned = true;
 	}
+	/* The interrupt only for a driver that runs the device (with none
+	 * bound, a backend's hang-up must not leave INTx asserted). */
 	if (!(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
 		vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-		raise(vp, 2, vp->msix_config);
+		if (vp->status & VIRTIO_CONFIG_S_DRIVER_OK)
+			raise(vp, 2, vp->msix_config);
 	}
 	if (vp->dev->ext)
 		virtio_ext_sync(vp);
@@ -234,6 +237,15 @@ static void enable_queue(struct virtio_pci *vp, struct vp_queue *q, unsigned idx
 	q->enable = 1;
 }
 
+/* A backend's call fds follow the MSI-X set-up: restarted on a change. */
+static void ext_changed(struct virtio_pci *vp)
+{
+	if (vp->dev->ext && vp->ext_running) {
+		vp->ext_restart = true;
+		virtio_ext_sync(vp);
+	}
+}
+
 static uint32_t common_read(struct virtio_pci *vp, unsigned off)
 {
 	struct vp_queue *q = vp->queue_select < vp->dev->nqueues ? &vp->q[vp->queue_select] : NULL;
@@ -292,6 +304,7 @@ static void common_write(struct virtio_pci *vp, unsigned off, uint32_t v)
 	case VIRTIO_PCI_COMMON_Q_MSIX:
 		if (q)
 			q->msix_vector = (uint16_t)v < vp->msix.nvec ? (uint16_t)v : MSIX_NO_VECTOR;
+		ext_changed(vp);
 		break;
 	case VIRTIO_PCI_COMMON_Q_ENABLE:
 		if (qcfg && v == 1)
@@ -463,8 +476,14 @@ static void cap_written(struct pci_dev *d, unsigned off, unsigned len)
 	struct virtio_pci *vp = d->opaque;
 	uint32_t boff, blen;
 
-	if (off >= vp->msix.cap && off < vp->msix.cap + 4)
+	if (off >= vp->msix.cap && off < vp->msix.cap + 4) {
 		msix_control_written(&vp->msix);
+		if (vp->dev->ext) {
+			pthread_mutex_lock(&vp->lock);
+			ext_changed(vp);
+			pthread_mutex_unlock(&vp->lock);
+		}
+	}
 	if (off + len > vp->pcicfg_cap + 16 && off < vp->pcicfg_cap + 20 &&
 	    pcicfg_target(vp, &boff, &blen))
 		virtio_pci_bar_io(vp, boff, d->cfg + vp->pcicfg_cap + 16, blen, true);

@@ -126,8 +126,9 @@ struct virtio_ext_ops {
 	 * reset). */
 	int (*start)(struct virtio_device *d, const struct vp_ext_state *s, char *why, size_t whylen);
 	/* Stop touching the queues and the memory (the backend keeps where it
-	 * was, for the next start after a window move). */
-	void (*stop)(struct virtio_device *d);
+	 * was, for the next start after a window move): 0, or -1 with why
+	 * filled when the backend failed (the device then needs a reset). */
+	int (*stop)(struct virtio_device *d, char *why, size_t whylen);
 };
 
 /* For models, during a call: the enabled queue q (NULL when the driver
@@ -180,6 +181,7 @@ struct virtio_pci {
 	/* External queues: running in the backend, and the memory it has
 	 * (isolation off: ram, which the host sets). */
 	bool ext_running;
+	bool ext_restart;              /* what the backend was given changed (an MSI-X vector) */
 	struct vp_mem_region ext_mem;
 	unsigned nram;
 	struct vp_mem_region ram[DMA_MAX_RANGES];

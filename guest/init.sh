@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # /init of the airlock test guest. Prints facts the boot tests check, then
 # does what airlock.action= on the kernel command line says:
-#   poweroff (default), reboot, shell, or none (stay up).
+#   poweroff (default), reboot, shell, panic (sysrq c), or none (stay up).
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /tmp
 mount -t proc proc /proc
@@ -290,6 +290,7 @@ esac
 case $action in
 poweroff) echo "AIRLOCK-ACTION poweroff"; poweroff -f ;;
 reboot) echo "AIRLOCK-ACTION reboot"; reboot -f ;;
+panic) echo "AIRLOCK-ACTION panic"; echo c > /proc/sysrq-trigger ;;
 shell) echo "AIRLOCK-SHELL-READY"; exec setsid cttyhack sh ;;
 none) while :; do sleep 3600; done ;;
 esac

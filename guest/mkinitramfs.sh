@@ -15,7 +15,8 @@ MODS="drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko
 drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko
 drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko drivers/char/hw_random/virtio-rng.ko
 drivers/char/virtio_console.ko net/core/failover.ko drivers/net/net_failover.ko
-drivers/net/virtio_net.ko fs/fuse/fuse.ko fs/fuse/virtiofs.ko"
+drivers/net/virtio_net.ko fs/fuse/fuse.ko fs/fuse/virtiofs.ko
+drivers/misc/pvpanic/pvpanic.ko drivers/misc/pvpanic/pvpanic-pci.ko"
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${AIRLOCK_CACHE:-/var/cache/airlock}
 

@@ -13,7 +13,8 @@
 /* The general options; the device kinds' options (devkinds.c) come after
  * them in one numbering (find_opt). */
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL,
-	   OPT_ISOLATION, OPT_CONSOLE, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON, OPT_SANDBOX };
+	   OPT_ISOLATION, OPT_CONSOLE, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON, OPT_SANDBOX,
+	   OPT_TIMEOUT, OPT_ON_REBOOT, OPT_CONSOLE_PANIC, OPT_PVPANIC };
 
 static const struct {
 	const char *name;
@@ -26,7 +27,18 @@ static const struct {
 	{ "bounce", OPT_BOUNCE, 0 },
 	{ "config", OPT_CONFIG, 0 },   { "stats-json", OPT_STATS_JSON, 0 },
 	{ "sandbox", OPT_SANDBOX, 0 },
+	{ "timeout", OPT_TIMEOUT, 0 }, { "on-reboot", OPT_ON_REBOOT, 0 },
+	{ "console-panic", OPT_CONSOLE_PANIC, 0 }, { "pvpanic", OPT_PVPANIC, 0 },
 };
+
+/* on|off into *v; false for anything else. */
+static bool on_off(const char *val, int *v)
+{
+	if (strcmp(val, "on") && strcmp(val, "off"))
+		return false;
+	*v = !strcmp(val, "on");
+	return true;
+}
 
 static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 				 struct vm_config *cfg, char *err, size_t errlen)
@@ -92,12 +104,21 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		cfg->stats_json = val;
 		break;
 	case OPT_SANDBOX:
-		if (!strcmp(val, "on"))
-			cfg->sandbox = 1;
-		else if (!strcmp(val, "off"))
-			cfg->sandbox = 0;
+	case OPT_CONSOLE_PANIC:
+	case OPT_PVPANIC:
+		if (!on_off(val, id == OPT_SANDBOX ? &cfg->sandbox : id == OPT_PVPANIC ? &cfg->pvpanic
+										 : &cfg->console_panic))
+			return cli_fail(err, errlen, "--%s: '%s' is not on or off", name, val);
+		break;
+	case OPT_TIMEOUT:
+		if (parse_uint(val, &cfg->timeout_s) < 0 || cfg->timeout_s == 0 || cfg->timeout_s > 31536000)
+			return cli_fail(err, errlen, "--timeout: '%s' is not a number of seconds (1 to 31536000)", val);
+		break;
+	case OPT_ON_REBOOT:
+		if (!strcmp(val, "exit") || !strcmp(val, "exit-code"))
+			cfg->reboot_code = !strcmp(val, "exit-code");
 		else
-			return cli_fail(err, errlen, "--sandbox: '%s' is not on or off", val);
+			return cli_fail(err, errlen, "--on-reboot: '%s' is not exit or exit-code", val);
 		break;
 	case OPT_CONFIG:
 		break;          /* read before the other options */
@@ -331,6 +352,8 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 	cfg->bounce_size = CFG_DEFAULT_BOUNCE;
 	cfg->strict = 1;
 	cfg->sandbox = -1;
+	cfg->console_panic = 1;
+	cfg->pvpanic = 1;
 	err[0] = '\0';
 
 	if (argc < 2)
@@ -438,6 +461,13 @@ void cli_usage(void)
 	       "                       see guest RAM (uid nobody, seccomp)  [on when strict]\n"
 	       "  --stats-json FILE    write the exit summary (per device requests, bytes,\n"
 	       "                       refusals; per vCPU exits) as JSON  [none]\n"
+	       "  --timeout SECONDS    stop the guest after that long: status 5, with its\n"
+	       "                       registers and last console lines  [none]\n"
+	       "  --on-reboot exit|exit-code  a guest reboot ends airlock with status 0,\n"
+	       "                       or (exit-code) with status 6  [exit]\n"
+	       "  --pvpanic on|off     a pvpanic-pci device: a guest panic is status 3  [on]\n"
+	       "  --console-panic on|off  'Kernel panic' on the console, then a reboot or\n"
+	       "                       the kernel's end-of-panic line, is status 3  [on]\n"
 	       "\n"
 	       "Console: the guest's ttyS0 is this terminal. Type Ctrl-A x to quit,\n"
 	       "Ctrl-A Ctrl-A to send a literal Ctrl-A.\n"
@@ -446,6 +476,9 @@ void cli_usage(void)
 	       "  0  the guest powered off or rebooted (or Ctrl-A x)\n"
 	       "  1  runtime failure (no /dev/kvm, bad kernel, I/O error, a signal, ...)\n"
 	       "  2  usage error (bad flag or value, bad profile line)\n"
-	       "  3  the guest crashed: x86 triple fault, or a KVM crash event\n"
-	       "  4  a device process died (the VM is stopped)\n");
+	       "  3  the guest crashed or panicked: x86 triple fault, a KVM crash event,\n"
+	       "     pvpanic, or a kernel panic on its console (--console-panic)\n"
+	       "  4  a device process died (the VM is stopped)\n"
+	       "  5  --timeout: the guest ran out of time (the VM is stopped)\n"
+	       "  6  the guest rebooted, with --on-reboot exit-code\n");
 }

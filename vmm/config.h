@@ -12,8 +12,10 @@
 #define EXIT_GUEST_OFF    0   /* the guest powered off or rebooted */
 #define EXIT_RUNTIME      1
 #define EXIT_USAGE        2
-#define EXIT_GUEST_CRASH  3   /* triple fault (x86), a crash event */
+#define EXIT_GUEST_CRASH  3   /* triple fault (x86), a crash event, a guest panic */
 #define EXIT_DEVICE_DIED  4   /* a device process died (sandbox) */
+#define EXIT_TIMEOUT      5   /* --timeout: the guest ran out of time */
+#define EXIT_GUEST_REBOOT 6   /* the guest rebooted, with --on-reboot exit-code */
 
 #define CFG_MAX_CPUS     64
 #define CFG_MIN_MEM      (32ULL << 20)
@@ -36,6 +38,10 @@ struct vm_config {
 	int virtio_console;     /* --console virtio */
 	const char *dump_dtb;   /* dump-dtb FILE: write the device tree and stop */
 	const char *stats_json; /* --stats-json FILE: counters at exit, as JSON */
+	unsigned timeout_s;     /* --timeout: stop the guest after this long (0: never) */
+	int reboot_code;        /* --on-reboot exit-code: a reboot exits EXIT_GUEST_REBOOT */
+	int console_panic;      /* --console-panic: "Kernel panic" on the console is a panic */
+	int pvpanic;            /* --pvpanic: a pvpanic-pci device */
 	char **owned;           /* strings read from a --config profile */
 	unsigned nowned;
 	unsigned nnets;

@@ -2,6 +2,8 @@
 
 #include "../lib/log.h"
 #include "../devices/uart.h"
+#include "config.h"
+#include "outlog.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -21,6 +23,9 @@ struct console {
 	int thread_started;
 	int wake[2];              /* pipe: wakes the input thread to stop */
 	int stopping;
+	/* What the guest printed: its last lines, and whether it panicked. */
+	struct outlog out;
+	bool watch_panics;
 	/* Where typed input goes: the UART unless a virtio console took it. */
 	size_t (*sink)(void *opaque, const uint8_t *buf, size_t n);
 	void *sink_opaque;
@@ -70,9 +75,44 @@ static void term_raw(void)
 
 static void serial_tx(void *opaque, uint8_t byte)
 {
-	(void)opaque;
+	struct console *c = opaque;
+
 	while (write(STDOUT_FILENO, &byte, 1) < 0 && errno == EINTR)
 		;
+	/* The UART's lock is held: one writer. */
+	if (outlog_feed(&c->out, byte) && c->watch_panics && c->out.panic == OUTLOG_PANIC_ENDED)
+		exit_latch_fire(&c->quit, EXIT_GUEST_CRASH,
+				"guest panicked (its console says \"Kernel panic\", and the kernel stopped there)");
+}
+
+void console_watch_panics(struct console *c, bool on)
+{
+	if (c)
+		c->watch_panics = on;
+}
+
+bool console_saw_panic(const struct console *c)
+{
+	return c && c->watch_panics && c->out.panic != OUTLOG_NO_PANIC;
+}
+
+void console_print_tail(const struct console *c, unsigned lines)
+{
+	char buf[2048], *p, *nl;
+
+	if (!c)
+		return;
+	/* The panic's own line first: its stack dump may have pushed it out
+	 * of the last lines. */
+	if (outlog_panic_line(&c->out, buf, sizeof(buf)))
+		pr_err("the guest's panic: %s", buf);
+	if (!outlog_tail(&c->out, lines, buf, sizeof(buf)))
+		return;
+	pr_err("the guest's last console lines:");
+	for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		pr_err("  | %s", p);
+	}
 }
 
 static void serial_irq(void *opaque, int level)
@@ -95,6 +135,7 @@ struct console *console_add_serial(struct iobus *bus, enum io_space sp, uint64_t
 	c->quit = quit;
 	c->gsi = gsi;
 	c->wake[0] = c->wake[1] = -1;
+	outlog_init(&c->out);
 	uart_init(&c->uart, serial_tx, serial_irq, c);
 	c->sink = uart_sink;
 	c->sink_opaque = &c->uart;

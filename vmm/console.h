@@ -6,6 +6,7 @@
 #include "handles.h"
 #include "iobus.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,15 @@ void console_destroy(struct console *c);
  * sink returns how many bytes it took; the rest is offered again later. */
 void console_set_input(struct console *c, size_t (*sink)(void *, const uint8_t *, size_t),
 		       void *opaque);
+
+/* Panics on the console (--console-panic): with on, the kernel's
+ * end-of-panic line stops the VM with status 3 (through the quit latch),
+ * and console_saw_panic says whether a "Kernel panic" went by (a reboot
+ * after one is a panic too). */
+void console_watch_panics(struct console *c, bool on);
+bool console_saw_panic(const struct console *c);
+/* The guest's last console lines, as error lines (a crash, a timeout). */
+void console_print_tail(const struct console *c, unsigned lines);
 
 /* Escape decoder: feeds one input byte; returns how many bytes to pass to
  * the guest (0, 1 or 2) in out, and sets *quit on Ctrl-A x. Pure. */

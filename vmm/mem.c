@@ -1,6 +1,7 @@
 #include "mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,6 +26,13 @@ int mem_layout_contains(const struct mem_layout *l, uint64_t gpa, uint64_t len)
 	return find_region(l, gpa, len) != NULL;
 }
 
+/* A memfd another process may hold (a vhost-user backend): its size is
+ * fixed, so no holder can shrink it under airlock's mappings (SIGBUS). */
+static int seal_size(int fd)
+{
+	return fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+}
+
 int guest_mem_create(struct guest_mem *mem, const struct mem_layout *layout)
 {
 	uint64_t total = 0;
@@ -36,10 +44,10 @@ int guest_mem_create(struct guest_mem *mem, const struct mem_layout *layout)
 		mem->layout.r[i].offset = total;
 		total += layout->r[i].size;
 	}
-	mem->fd = memfd_create("airlock-ram", MFD_CLOEXEC);
+	mem->fd = memfd_create("airlock-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mem->fd < 0)
 		return -errno;
-	if (ftruncate(mem->fd, (off_t)total) < 0)
+	if (ftruncate(mem->fd, (off_t)total) < 0 || seal_size(mem->fd) < 0)
 		goto err;
 	mem->host = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, mem->fd, 0);
 	if (mem->host == MAP_FAILED) {
@@ -70,10 +78,10 @@ int bounce_region_create(struct bounce_region *b, uint64_t size)
 	*b = (struct bounce_region){ .fd = -1 };
 	if (!bounce_size_valid(size))
 		return -EINVAL;
-	b->fd = memfd_create("airlock-bounce", MFD_CLOEXEC);
+	b->fd = memfd_create("airlock-bounce", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (b->fd < 0)
 		return -errno;
-	if (ftruncate(b->fd, (off_t)size) < 0 ||
+	if (ftruncate(b->fd, (off_t)size) < 0 || seal_size(b->fd) < 0 ||
 	    (b->host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0)) == MAP_FAILED) {
 		int e = -errno;
 

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/un.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,13 +35,12 @@ static void last_line(const struct virtiofsd *d, char *buf, unsigned len)
 	fclose(f);
 }
 
+/* Its socket exists (not connected to: that would take virtiofsd's one
+ * connection; the frontend's connect retries a socket not yet listening). */
 static bool listening(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct stat st;
 
-	/* Only a socket: connecting would take virtiofsd's one connection. */
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
@@ -51,13 +50,16 @@ static void child(const struct virtiofsd *d, const char *bin, const char *share)
 	int log = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	/* Its own process group: the terminal's ^C is airlock's to handle. */
+	/* Its own process group: the terminal's ^C is airlock's to handle;
+	 * and it ends with airlock, however airlock ends. */
 	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 		_exit(127);
 	/* Nothing of airlock's: no guest RAM, no KVM, no other device. */
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
+	if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
+		for (int fd = 3; fd < 65536; fd++)
+			close(fd);
 	snprintf(sockopt, sizeof(sockopt), "--socket-path=%s", d->sock);
 	snprintf(source, sizeof(source), "source=%s", share);
 	execl(bin, bin, "-f", sockopt, "-o", source, "-o", "cache=auto", "-o", "sandbox=namespace",

@@ -2,12 +2,14 @@
 
 #include "console.h"
 #include "irq.h"
+#include "pvpanic.h"
 #include "virtio_host.h"
 #include "../lib/log.h"
 #include "../arch/arch.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -143,8 +146,14 @@ static int create_devices(struct vm *vm)
 		.sandbox = { .died = vm_exit_latch(vm), .drop = vm->drop, .ndrop = 1 + vm->nr_vcpus },
 	};
 
+	console_watch_panics(vm->console, vm->cfg->console_panic);
 	vm->virtio = virtio_host_init(&env);
-	return vm->virtio ? 0 : -1;
+	if (!vm->virtio)
+		return -1;
+	/* After the virtio devices: their slots do not move. */
+	if (vm->cfg->pvpanic)
+		vm->pvpanic = pvpanic_add(&vm->pci, &vm->pciwin, &vm->bus, vm_exit_latch(vm));
+	return 0;
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg)
@@ -205,6 +214,17 @@ void vm_request_exit(struct vm *vm, int status, const char *why)
 	pthread_mutex_unlock(&vm->exit_lock);
 }
 
+void vm_guest_reboot(struct vm *vm)
+{
+	if (console_saw_panic(vm->console))
+		vm_request_exit(vm, EXIT_GUEST_CRASH,
+				"guest panicked (its console says \"Kernel panic\", then it rebooted)");
+	else if (vm->cfg->reboot_code)
+		vm_request_exit(vm, EXIT_GUEST_REBOOT, "guest rebooted (--on-reboot exit-code)");
+	else
+		vm_request_exit(vm, 0, "guest rebooted");
+}
+
 static void exit_request(void *vm, int status, const char *why)
 {
 	vm_request_exit(vm, status, why);
@@ -257,7 +277,7 @@ static void handle_system_event(struct vcpu *v)
 		vm_request_exit(v->vm, 0, "guest powered off");
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		vm_request_exit(v->vm, 0, "guest rebooted");
+		vm_guest_reboot(v->vm);
 		break;
 	default:
 		vm_request_exit(v->vm, EXIT_GUEST_CRASH, "guest crashed (KVM system event)");
@@ -360,9 +380,18 @@ static void stop_vcpus(struct vm *vm)
 	}
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 int vm_run(struct vm *vm)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
+	long long deadline;
 	sigset_t term, kick, old;
 	struct pollfd p[2];
 	int sfd;
@@ -399,9 +428,24 @@ int vm_run(struct vm *vm)
 
 	p[0] = (struct pollfd){ vm->exit_efd, POLLIN, 0 };
 	p[1] = (struct pollfd){ sfd, POLLIN, 0 };
+	deadline = vm->cfg->timeout_s ? now_ms() + 1000LL * vm->cfg->timeout_s : -1;
 	while (!__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
-		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		int n;
+
+		if (deadline >= 0 && left <= 0) {
+			char why[80];
+
+			snprintf(why, sizeof(why), "--timeout: the guest was still running after %u s; stopped",
+				 vm->cfg->timeout_s);
+			vm_request_exit(vm, EXIT_TIMEOUT, why);
 			break;
+		}
+		n = poll(p, sfd >= 0 ? 2 : 1, left < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
 		if (sfd >= 0 && (p[1].revents & POLLIN)) {
 			struct signalfd_siginfo si = { 0 };
 			char why[64];
@@ -431,6 +475,9 @@ out:
 			log_msg(vm->exit_status ? LOG_ERROR : LOG_DEBUG, "vcpu%u: %s", i, st);
 		}
 	}
+	/* The guest crashed, panicked or ran out of time: what it said last. */
+	if (vm->exit_status == EXIT_GUEST_CRASH || vm->exit_status == EXIT_TIMEOUT)
+		console_print_tail(vm->console, 12);
 	if (sfd >= 0)
 		close(sfd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -443,6 +490,7 @@ void vm_destroy(struct vm *vm)
 	console_destroy(vm->console);
 	vm->console = NULL;
 	virtio_host_destroy(vm->virtio);
+	pvpanic_destroy(vm->pvpanic);
 	vm->virtio = NULL;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];

@@ -42,6 +42,7 @@ struct vm {
 	struct pci_bus pci;
 	struct pci_dev host_bridge;
 	struct pci_windows pciwin;        /* set by the arch */
+	struct pvpanic *pvpanic;          /* --pvpanic, or NULL */
 	unsigned nr_vcpus;        /* created so far; cfg->cpus when running */
 	struct vcpu *vcpus;
 	struct vcpu_stats *vcpu_stats;
@@ -72,6 +73,9 @@ void vm_destroy(struct vm *vm);
 
 /* Asks the VM to stop with this exit status (callable from any thread). */
 void vm_request_exit(struct vm *vm, int status, const char *why);
+/* The guest asked for a reboot: status 0, or 6 with --on-reboot
+ * exit-code, or 3 when its console showed a kernel panic (--console-panic). */
+void vm_guest_reboot(struct vm *vm);
 
 /* The handles for the VM's parts: its exit latch (vm_request_exit) and its
  * irqchip lines (needs the irq table: after irq_init). */

@@ -42,7 +42,7 @@ static void i8042_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bo
 	if (!is_write)
 		memset(data, 0, len);
 	else if (data[0] == 0xfe)
-		vm_request_exit(vm, 0, "guest rebooted");
+		vm_guest_reboot(vm);
 }
 
 static void i8042_data_io(void *opaque, uint64_t off, uint8_t *data, unsigned len, bool is_write)

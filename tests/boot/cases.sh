@@ -29,6 +29,19 @@ run_case cpus2 run --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--cmdline "$CMD airlock.action=poweroff"
 run_case reboot run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
 	--cmdline "$CMD airlock.action=reboot"
+# CI-grade exits: a guest panic is status 3 (pvpanic on x86; elsewhere the
+# console's "Kernel panic" then a reboot, or the end-of-panic line); with
+# both off the same panic is a reboot; a guest still running at --timeout
+# is 5; a reboot with --on-reboot exit-code is 6.
+run_case panic run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --cmdline "$CMD airlock.action=panic"
+run_case panicnoscan run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --pvpanic off --console-panic off --log-level info \
+	--cmdline "$CMD airlock.action=panic"
+run_case panichang run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --pvpanic off \
+	--cmdline "${CMD% panic=-1} panic=0 airlock.action=panic"
+run_case timeout run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --timeout 45 \
+	--cmdline "$CMD airlock.action=none"
+run_case rebootcode run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --on-reboot exit-code \
+	--cmdline "$CMD airlock.action=reboot"
 run_case rng run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --isolation off --rng --log-level info \
 	--cmdline "$CMD airlock.action=poweroff"
 run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \

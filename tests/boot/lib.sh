@@ -347,9 +347,11 @@ expect_not() {
 # fails, whatever else it printed. Returns 1 if any case crashed.
 GUEST_CRASH='Kernel panic|Oops|BUG:|double fault|general protection'
 crashed() { section "$1" | grep -E -m1 -- "$GUEST_CRASH"; }
+# CRASH_CASES: cases that crash their guest on purpose (not scanned).
 no_guest_crash() {
 	any=0
 	for c in $ALL_CASES; do
+		case " ${CRASH_CASES:-} " in *" $c "*) continue ;; esac
 		line=$(crashed "$c")
 		[ -n "$line" ] && { bad "$c" "the guest crashed: $line"; any=1; }
 	done

@@ -34,7 +34,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -44,7 +44,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -59,6 +59,7 @@ direct)
 	CASES=$ALL_CASES MEMSCAN=$TOP/build/tools/memscan-$(airlock_arch) AIRLOCK=$TOP/airlock KERNEL=$KERNEL INITRD=$GUEST_INITRD L2DIR=$work \
 		sh "$TOP/tests/boot/cases.sh" > "$raw" 2>&1 ;;
 nested)
+	static_airlock_build || exit 1
 	build_l1() {
 		l1_build "$TOP/tests/boot/cases.sh" "$work/notakernel" "$work/oldproto.bzimage" \
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
@@ -100,6 +101,18 @@ expect reboot 0 AIRLOCK-GUEST-UP "^AIRLOCK-ACTION reboot" &&
 	ok "guest reboot -f ends airlock with status 0"
 [ "$GARCH" = amd64 ] && expect rng 0 "^AIRLOCK-LSPCI 00:01.0 00ff: 1af4:1044 (rev 01)" &&
 	ok "the guest's lspci shows the virtio device (modern ID 1af4:1044, revision 1)"
+if [ "$GARCH" = arm64 ]; then how='its console says "Kernel panic", then it rebooted'; else how=pvpanic; fi
+expect panic 3 "guest panicked ($how)" "the guest's last console lines:" \
+	"the guest's panic: Kernel panic - not syncing: sysrq triggered crash" &&
+	ok "a guest panic (sysrq c, panic=-1) ends airlock with status 3 ($how), with its last console lines"
+expect panicnoscan 0 "guest rebooted" && expect_not panicnoscan "guest panicked" &&
+	ok "with --pvpanic off --console-panic off the same panic is a reboot (status 0): the detection is what makes it 3"
+expect panichang 3 'guest panicked (its console says "Kernel panic", and the kernel stopped there)' &&
+	ok "panic=0 (the guest would hang for ever): the kernel's end-of-panic line is status 3 at once"
+expect timeout 5 "--timeout: the guest was still running after 45 s; stopped" "vcpu0: " "  | AIRLOCK-" &&
+	ok "--timeout 45 on a guest that stays up: status 5, its registers and its last console lines"
+expect rebootcode 6 "guest rebooted (--on-reboot exit-code)" &&
+	ok "--on-reboot exit-code: a guest reboot is status 6"
 expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
 	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
 	"virtio-rng (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals" &&
@@ -258,6 +271,7 @@ expect badcpus 2 "cpus" && ok "--cpus 0 is a usage error (status 2)"
 expect nokvm 1 "/dev/kvm: not available" && ok "no /dev/kvm: one clear line, status 1"
 expect dumpdtb 0 "^@@DTB-MAGIC d00dfeed" "^@@DTB-HAS pcie@10000000 intc@8000000 uart@9000000 psci" &&
 	ok "airlock dump-dtb FILE writes the guest's device tree and exits 0"
+CRASH_CASES="panic panicnoscan panichang"
 no_guest_crash && ok "no guest crashed (no panic, oops, BUG, double fault or general protection fault on any console)"
 rerun_note "$work/log"
 grep -q '^@@RETRY' "$work/log" && echo "note: a hung boot was retried: $(grep '^@@RETRY' "$work/log" | tr '\n' ' ')"

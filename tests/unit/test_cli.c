@@ -344,6 +344,22 @@ static void the_stats_json_flag_names_a_file(void **state)
 	EXPECT_ERROR("--stats-json needs a value", "run", "--kernel", kernel, "--stats-json");
 }
 
+/* The CI-grade exits: defaults, values, and refusals. */
+static void ci_exit_flags_are_parsed_and_checked(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("run", "--kernel", kernel), CLI_RUN);
+	assert_true(cfg.timeout_s == 0 && cfg.reboot_code == 0 && cfg.pvpanic == 1 && cfg.console_panic == 1);
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--timeout", "90", "--on-reboot", "exit-code",
+			       "--pvpanic", "off", "--console-panic=off"), CLI_RUN);
+	assert_true(cfg.timeout_s == 90 && cfg.reboot_code == 1 && cfg.pvpanic == 0 && cfg.console_panic == 0);
+	EXPECT_ERROR("--timeout: '0' is not a number of seconds", "run", "--kernel", kernel, "--timeout", "0");
+	EXPECT_ERROR("--timeout: '1m' is not a number of seconds", "run", "--kernel", kernel, "--timeout", "1m");
+	EXPECT_ERROR("--on-reboot: 'restart' is not exit or exit-code", "run", "--kernel", kernel,
+		     "--on-reboot", "restart");
+	EXPECT_ERROR("--pvpanic: 'yes' is not on or off", "run", "--kernel", kernel, "--pvpanic", "yes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +381,7 @@ int main(void)
 		cmocka_unit_test(profile_values_expand_environment_variables),
 		cmocka_unit_test(every_profile_error_names_the_file_and_line),
 		cmocka_unit_test(the_stats_json_flag_names_a_file),
+		cmocka_unit_test(ci_exit_flags_are_parsed_and_checked),
 		cmocka_unit_test(an_error_is_one_line_whatever_the_arguments_hold),
 	};
 	return cmocka_run_group_tests_name("cli", tests, make_kernel, remove_kernel);

@@ -41,7 +41,7 @@ static int fake_start(struct virtio_device *d, const struct vp_ext_state *s, cha
 	}
 	return 0;
 }
-static void fake_stop(struct virtio_device *d) { (void)d; stops++; }
+static int fake_stop(struct virtio_device *d, char *why, size_t len) { (void)d; (void)why; (void)len; stops++; return 0; }
 static const struct virtio_ext_ops fake = { fake_start, fake_stop };
 static void cfg_read(struct virtio_device *d, unsigned off, void *data, unsigned len) { (void)d; (void)off; memset(data, 0, len); }
 

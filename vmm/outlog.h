@@ -1,0 +1,38 @@
+/* What the guest printed on its console, as airlock remembers it: the last
+ * lines (for a message when the guest crashed, panicked or ran out of
+ * time) and whether a kernel panic went by. Pure; the console feeds it
+ * every byte. */
+#ifndef AIRLOCK_OUTLOG_H
+#define AIRLOCK_OUTLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OUTLOG_SIZE 4096
+
+enum outlog_panic {
+	OUTLOG_NO_PANIC,
+	OUTLOG_PANIC,           /* "Kernel panic - not syncing" */
+	OUTLOG_PANIC_ENDED,     /* "---[ end Kernel panic": the kernel stopped there */
+};
+
+struct outlog {
+	char ring[OUTLOG_SIZE];
+	size_t head;            /* bytes ever fed */
+	size_t panic_at;        /* where "Kernel panic" began (valid with panic) */
+	enum outlog_panic panic;
+};
+
+void outlog_init(struct outlog *o);
+/* One byte of console output; returns true when it completed a panic
+ * pattern (o->panic then says which). */
+bool outlog_feed(struct outlog *o, uint8_t byte);
+/* The last n lines (at most what the ring holds), without control bytes,
+ * each ending in '\n', into buf; returns the length. */
+size_t outlog_tail(const struct outlog *o, unsigned n, char *buf, size_t len);
+/* The line "Kernel panic - not syncing: ..." into buf, while the ring
+ * still holds it; 0 when there is none. */
+size_t outlog_panic_line(const struct outlog *o, char *buf, size_t len);
+
+#endif
