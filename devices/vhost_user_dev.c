@@ -101,11 +101,13 @@ static int dial(struct vhu_dev *v)
 			v->c.reply_ack = false;
 			return 0;
 		}
-		snprintf(v->c.err, sizeof(v->c.err), "cannot connect: %s", strerror(errno));
+		int e = errno;
+
+		snprintf(v->c.err, sizeof(v->c.err), "cannot connect: %s", strerror(e));
 		close(fd);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		ms = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if ((errno != ECONNREFUSED && errno != EAGAIN && errno != EINTR) || ms >= v->c.timeout_ms)
+		if ((e != ECONNREFUSED && e != EAGAIN && e != EINTR) || ms >= v->c.timeout_ms)
 			return -1;
 		usleep(20000);
 	}
