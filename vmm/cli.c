@@ -14,7 +14,8 @@
  * them in one numbering (find_opt). */
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL,
 	   OPT_ISOLATION, OPT_CONSOLE, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON, OPT_SANDBOX,
-	   OPT_TIMEOUT, OPT_ON_REBOOT, OPT_CONSOLE_PANIC, OPT_PVPANIC };
+	   OPT_TIMEOUT, OPT_ON_REBOOT, OPT_CONSOLE_PANIC, OPT_PVPANIC, OPT_CONSOLE_LOG,
+	   OPT_CONSOLE_LOG_TIME, OPT_MARK };
 
 static const struct {
 	const char *name;
@@ -29,6 +30,8 @@ static const struct {
 	{ "sandbox", OPT_SANDBOX, 0 },
 	{ "timeout", OPT_TIMEOUT, 0 }, { "on-reboot", OPT_ON_REBOOT, 0 },
 	{ "console-panic", OPT_CONSOLE_PANIC, 0 }, { "pvpanic", OPT_PVPANIC, 0 },
+	{ "console-log", OPT_CONSOLE_LOG, 0 }, { "console-log-time", OPT_CONSOLE_LOG_TIME, 1 },
+	{ "mark", OPT_MARK, 0 },
 };
 
 /* on|off into *v; false for anything else. */
@@ -113,6 +116,19 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 	case OPT_TIMEOUT:
 		if (parse_uint(val, &cfg->timeout_s) < 0 || cfg->timeout_s == 0 || cfg->timeout_s > 31536000)
 			return cli_fail(err, errlen, "--timeout: '%s' is not a number of seconds (1 to 31536000)", val);
+		break;
+	case OPT_CONSOLE_LOG:
+		if (!*val)
+			return cli_fail(err, errlen, "--console-log needs a file name");
+		cfg->console_log = val;
+		break;
+	case OPT_CONSOLE_LOG_TIME:
+		cfg->console_log_time = 1;
+		break;
+	case OPT_MARK:
+		if (!*val || strlen(val) > 128)
+			return cli_fail(err, errlen, "--mark: the marker must be 1 to 128 bytes");
+		cfg->mark = val;
 		break;
 	case OPT_ON_REBOOT:
 		if (!strcmp(val, "exit") || !strcmp(val, "exit-code"))
@@ -419,6 +435,8 @@ enum cli_action cli_parse(int argc, char **argv, struct vm_config *cfg, char *er
 	}
 	if (!cfg->kernel)
 		return cli_fail(err, errlen, "--kernel is required");
+	if (cfg->console_log_time && !cfg->console_log)
+		return cli_fail(err, errlen, "--console-log-time needs --console-log FILE");
 	/* Device processes go with strict isolation: with isolation off the
 	 * devices reach guest RAM, which a device process must not map. */
 	if (cfg->sandbox < 0)
@@ -466,6 +484,9 @@ void cli_usage(void)
 	       "  --on-reboot exit|exit-code  a guest reboot ends airlock with status 0,\n"
 	       "                       or (exit-code) with status 6  [exit]\n"
 	       "  --pvpanic on|off     a pvpanic-pci device: a guest panic is status 3  [on]\n"
+	       "  --console-log FILE   the guest's serial console also into FILE  [none]\n"
+	       "  --console-log-time   each line in FILE prefixed with seconds since start\n"
+	       "  --mark STR           --stats-json gets when the console first showed STR\n"
 	       "  --console-panic on|off  'Kernel panic' on the console, then a reboot or\n"
 	       "                       the kernel's end-of-panic line, is status 3  [on]\n"
 	       "\n"

@@ -42,6 +42,9 @@ struct vm_config {
 	int reboot_code;        /* --on-reboot exit-code: a reboot exits EXIT_GUEST_REBOOT */
 	int console_panic;      /* --console-panic: "Kernel panic" on the console is a panic */
 	int pvpanic;            /* --pvpanic: a pvpanic-pci device */
+	const char *console_log;   /* --console-log FILE: the guest's serial console, also there */
+	int console_log_time;      /* --console-log-time: each line prefixed with host time */
+	const char *mark;          /* --mark STR: when the console first shows it */
 	char **owned;           /* strings read from a --config profile */
 	unsigned nowned;
 	unsigned nnets;

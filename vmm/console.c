@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -26,6 +28,11 @@ struct console {
 	/* What the guest printed: its last lines, and whether it panicked. */
 	struct outlog out;
 	bool watch_panics;
+	/* --console-log: a copy in a file, lines stamped with seconds since t0. */
+	int log_fd;
+	bool log_time, at_line_start;
+	struct timespec t0;
+	long long first_ms, mark_ms;      /* -1 until then */
 	/* Where typed input goes: the UART unless a virtio console took it. */
 	size_t (*sink)(void *opaque, const uint8_t *buf, size_t n);
 	void *sink_opaque;
@@ -73,16 +80,79 @@ static void term_raw(void)
 	}
 }
 
+static long long since_ms(const struct console *c)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - c->t0.tv_sec) * 1000LL + (t.tv_nsec - c->t0.tv_nsec) / 1000000;
+}
+
+static void write_all(int fd, const void *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return;         /* a full disk loses log bytes, not the guest */
+		p = (const char *)p + k;
+		n -= (size_t)k;
+	}
+}
+
+/* One byte the guest sent; the UART's lock is held: one writer. */
 static void serial_tx(void *opaque, uint8_t byte)
 {
 	struct console *c = opaque;
+	unsigned hit;
 
-	while (write(STDOUT_FILENO, &byte, 1) < 0 && errno == EINTR)
-		;
-	/* The UART's lock is held: one writer. */
-	if (outlog_feed(&c->out, byte) && c->watch_panics && c->out.panic == OUTLOG_PANIC_ENDED)
+	write_all(STDOUT_FILENO, &byte, 1);
+	if (c->first_ms < 0)
+		c->first_ms = since_ms(c);
+	if (c->log_fd >= 0) {
+		if (c->log_time && c->at_line_start && byte != '\n') {
+			char stamp[32];
+			long long ms = since_ms(c);
+			int n = snprintf(stamp, sizeof(stamp), "+%lld.%03lld ", ms / 1000, ms % 1000);
+
+			write_all(c->log_fd, stamp, (size_t)n);
+		}
+		write_all(c->log_fd, &byte, 1);
+		c->at_line_start = byte == '\n';
+	}
+	hit = outlog_feed(&c->out, byte);
+	if ((hit & OUTLOG_HIT_MARK) && c->mark_ms < 0)
+		c->mark_ms = since_ms(c);
+	if ((hit & OUTLOG_HIT_PANIC) && c->watch_panics && c->out.panic == OUTLOG_PANIC_ENDED)
 		exit_latch_fire(&c->quit, EXIT_GUEST_CRASH,
 				"guest panicked (its console says \"Kernel panic\", and the kernel stopped there)");
+}
+
+int console_set_log(struct console *c, const char *path, bool stamp)
+{
+	if (!c || !path)
+		return 0;
+	c->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (c->log_fd < 0) {
+		pr_err("--console-log %s: %s", path, strerror(errno));
+		return -1;
+	}
+	c->log_time = stamp;
+	return 0;
+}
+
+void console_set_mark(struct console *c, const char *mark)
+{
+	if (c && mark)
+		outlog_set_mark(&c->out, mark);
+}
+
+void console_times(const struct console *c, long long *first_ms, long long *mark_ms)
+{
+	*first_ms = c ? c->first_ms : -1;
+	*mark_ms = c ? c->mark_ms : -1;
 }
 
 void console_watch_panics(struct console *c, bool on)
@@ -135,6 +205,10 @@ struct console *console_add_serial(struct iobus *bus, enum io_space sp, uint64_t
 	c->quit = quit;
 	c->gsi = gsi;
 	c->wake[0] = c->wake[1] = -1;
+	c->log_fd = -1;
+	c->at_line_start = true;
+	c->first_ms = c->mark_ms = -1;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	outlog_init(&c->out);
 	uart_init(&c->uart, serial_tx, serial_irq, c);
 	c->sink = uart_sink;
@@ -260,6 +334,8 @@ void console_destroy(struct console *c)
 	for (int i = 0; i < 2; i++)
 		if (c->wake[i] >= 0)
 			close(c->wake[i]);
+	if (c->log_fd >= 0)
+		close(c->log_fd);
 	uart_destroy(&c->uart);
 	free(c);
 }

@@ -42,6 +42,14 @@ bool console_saw_panic(const struct console *c);
 /* The guest's last console lines, as error lines (a crash, a timeout). */
 void console_print_tail(const struct console *c, unsigned lines);
 
+/* --console-log PATH: the guest's output also there (stamp: each line
+ * starts "+SECONDS.MS "); 0 or -1 after one error line. --mark: the
+ * string whose first appearance console_times reports. Times are ms
+ * since the console was made (at airlock's start), -1 for never. */
+int console_set_log(struct console *c, const char *path, bool stamp);
+void console_set_mark(struct console *c, const char *mark);
+void console_times(const struct console *c, long long *first_ms, long long *mark_ms);
+
 /* Escape decoder: feeds one input byte; returns how many bytes to pass to
  * the guest (0, 1 or 2) in out, and sets *quit on Ctrl-A x. Pure. */
 unsigned console_escape(int *state, uint8_t in, uint8_t out[2], int *quit);

@@ -1,5 +1,6 @@
 #include "outlog.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char PANIC[] = "Kernel panic - not syncing";
@@ -21,19 +22,30 @@ static bool ends_with(const struct outlog *o, const char *pat, size_t plen, uint
 	return true;
 }
 
-bool outlog_feed(struct outlog *o, uint8_t b)
+void outlog_set_mark(struct outlog *o, const char *mark)
 {
-	bool hit = false;
+	snprintf(o->mark, sizeof(o->mark), "%s", mark ? mark : "");
+	o->mark_len = strlen(o->mark);
+	o->mark_seen = false;
+}
+
+unsigned outlog_feed(struct outlog *o, uint8_t b)
+{
+	unsigned hit = 0;
 
 	o->ring[o->head++ % OUTLOG_SIZE] = (char)b;
 	if (o->panic == OUTLOG_NO_PANIC && ends_with(o, PANIC, sizeof(PANIC) - 1, b)) {
 		o->panic = OUTLOG_PANIC;
 		o->panic_at = o->head - (sizeof(PANIC) - 1);
-		hit = true;
+		hit |= OUTLOG_HIT_PANIC;
 	}
 	if (o->panic != OUTLOG_PANIC_ENDED && ends_with(o, PANIC_END, sizeof(PANIC_END) - 1, b)) {
 		o->panic = OUTLOG_PANIC_ENDED;
-		hit = true;
+		hit |= OUTLOG_HIT_PANIC;
+	}
+	if (o->mark_len && !o->mark_seen && ends_with(o, o->mark, o->mark_len, b)) {
+		o->mark_seen = true;
+		hit |= OUTLOG_HIT_MARK;
 	}
 	return hit;
 }

@@ -17,17 +17,26 @@ enum outlog_panic {
 	OUTLOG_PANIC_ENDED,     /* "---[ end Kernel panic": the kernel stopped there */
 };
 
+#define OUTLOG_MARK_MAX 128
+
 struct outlog {
 	char ring[OUTLOG_SIZE];
+	char mark[OUTLOG_MARK_MAX + 1];   /* a string to watch for ("": none) */
+	size_t mark_len;
+	bool mark_seen;
 	size_t head;            /* bytes ever fed */
 	size_t panic_at;        /* where "Kernel panic" began (valid with panic) */
 	enum outlog_panic panic;
 };
 
 void outlog_init(struct outlog *o);
-/* One byte of console output; returns true when it completed a panic
- * pattern (o->panic then says which). */
-bool outlog_feed(struct outlog *o, uint8_t byte);
+/* Watch for mark (at most OUTLOG_MARK_MAX bytes) too. */
+void outlog_set_mark(struct outlog *o, const char *mark);
+
+#define OUTLOG_HIT_PANIC 1u     /* a panic pattern completed (o->panic says which) */
+#define OUTLOG_HIT_MARK  2u     /* the mark, the first time */
+/* One byte of console output; what it completed (OUTLOG_HIT_*), or 0. */
+unsigned outlog_feed(struct outlog *o, uint8_t byte);
 /* The last n lines (at most what the ring holds), without control bytes,
  * each ending in '\n', into buf; returns the length. */
 size_t outlog_tail(const struct outlog *o, unsigned n, char *buf, size_t len);

@@ -21,6 +21,14 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void json_ms(FILE *f, long long ms)
+{
+	if (ms < 0)
+		fprintf(f, "null");
+	else
+		fprintf(f, "%lld", ms);
+}
+
 void stats_log(const struct run_summary *s)
 {
 	struct virtio_pci *vp;
@@ -72,7 +80,16 @@ int stats_write_json(const struct run_summary *s, FILE *f)
 
 	fprintf(f, "{\n  \"exit_status\": %d,\n  \"exit_reason\": ", s->exit_status);
 	json_string(f, s->exit_why);
-	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"devices\": [", s->strict ? "strict" : "off");
+	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"console\": {\"first_byte_ms\": ", s->strict ? "strict" : "off");
+	json_ms(f, s->first_console_ms);
+	fprintf(f, ", \"mark\": ");
+	if (s->mark)
+		json_string(f, s->mark);
+	else
+		fprintf(f, "null");
+	fprintf(f, ", \"mark_ms\": ");
+	json_ms(f, s->mark ? s->mark_ms : -1);
+	fprintf(f, "},\n  \"devices\": [");
 	for (unsigned i = 0; (vp = virtio_host_device(s->virtio, i)); i++) {
 		struct vp_counters c;
 

@@ -25,6 +25,9 @@ struct run_summary {
 	unsigned nr_vcpus;
 	const struct virtio_host *virtio;
 	const char *json_path;          /* --stats-json FILE, or NULL */
+	const char *mark;               /* --mark, or NULL */
+	long long first_console_ms;     /* ms from start to the guest's first console byte; -1: none */
+	long long mark_ms;              /* ... to the mark's first appearance; -1: never */
 };
 
 void stats_log(const struct run_summary *s);

@@ -147,6 +147,9 @@ static int create_devices(struct vm *vm)
 	};
 
 	console_watch_panics(vm->console, vm->cfg->console_panic);
+	console_set_mark(vm->console, vm->cfg->mark);
+	if (console_set_log(vm->console, vm->cfg->console_log, vm->cfg->console_log_time) < 0)
+		return -1;
 	vm->virtio = virtio_host_init(&env);
 	if (!vm->virtio)
 		return -1;
@@ -245,8 +248,9 @@ void vm_summary(const struct vm *vm, struct run_summary *s)
 	*s = (struct run_summary){
 		.exit_status = vm->exit_status, .exit_why = vm->exit_why, .strict = vm->cfg->strict,
 		.vcpus = vm->vcpu_stats, .nr_vcpus = vm->nr_vcpus, .virtio = vm->virtio,
-		.json_path = vm->cfg->stats_json,
+		.json_path = vm->cfg->stats_json, .mark = vm->cfg->mark,
 	};
+	console_times(vm->console, &s->first_console_ms, &s->mark_ms);
 }
 
 static void handle_pio(struct vcpu *v)

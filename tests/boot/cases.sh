@@ -42,6 +42,20 @@ run_case timeout run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --timeout 
 	--cmdline "$CMD airlock.action=none"
 run_case rebootcode run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --on-reboot exit-code \
 	--cmdline "$CMD airlock.action=reboot"
+# --console-log with host time stamps, stdout thrown away: the file has
+# the console; --stats-json says when the first byte and the --mark came.
+if want conlog; then
+	echo "@@CASE conlog BEGIN"
+	rm -f /tmp/conlog.txt /tmp/conlog.json
+	timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
+		--console-log /tmp/conlog.txt --console-log-time --mark AIRLOCK-GUEST-UP \
+		--stats-json /tmp/conlog.json --cmdline "$CMD airlock.action=poweroff" </dev/null >/dev/null 2>&1
+	rc=$?
+	echo "@@CONLOG-UP $(grep -c 'AIRLOCK-GUEST-UP' /tmp/conlog.txt)"
+	echo "@@CONLOG-LINES $(grep -c . /tmp/conlog.txt) $(grep -c '^+[0-9]*\.[0-9][0-9][0-9] ' /tmp/conlog.txt)"
+	echo "@@CONLOG-JSON $(tr -d '\n' < /tmp/conlog.json | sed 's/.*"console": {\([^}]*\)}.*/\1/')"
+	echo "@@CASE conlog RC=$rc"
+fi
 run_case rng run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --isolation off --rng --log-level info \
 	--cmdline "$CMD airlock.action=poweroff"
 run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \

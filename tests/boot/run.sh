@@ -34,7 +34,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -44,7 +44,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -113,6 +113,17 @@ expect timeout 5 "--timeout: the guest was still running after 45 s; stopped" "v
 	ok "--timeout 45 on a guest that stays up: status 5, its registers and its last console lines"
 expect rebootcode 6 "guest rebooted (--on-reboot exit-code)" &&
 	ok "--on-reboot exit-code: a guest reboot is status 6"
+if expect conlog 0 "^@@CONLOG-UP [1-9]" "^@@CONLOG-JSON .*\"mark\": \"AIRLOCK-GUEST-UP\""; then
+	set -- $(section conlog | sed -n 's/^@@CONLOG-LINES //p')
+	first=$(section conlog | sed -n 's/.*"first_byte_ms": \([0-9]*\).*/\1/p')
+	mark=$(section conlog | sed -n 's/.*"mark_ms": \([0-9]*\).*/\1/p')
+	if [ "${1:-0}" -gt 5 ] && [ "$1" = "${2:-}" ] && [ -n "$first" ] && [ -n "$mark" ] && [ "$mark" -gt "$first" ]; then
+		ok "--console-log (stdout thrown away): the guest's $1 console lines, each stamped with host time;" \
+			"--stats-json: first console byte at ${first} ms, --mark AIRLOCK-GUEST-UP at ${mark} ms"
+	else
+		bad conlog "lines ${1:-?}, stamped ${2:-?}, first byte ${first:-none} ms, mark ${mark:-none} ms"
+	fi
+fi
 expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
 	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
 	"virtio-rng (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals" &&

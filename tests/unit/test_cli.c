@@ -358,6 +358,11 @@ static void ci_exit_flags_are_parsed_and_checked(void **state)
 	EXPECT_ERROR("--on-reboot: 'restart' is not exit or exit-code", "run", "--kernel", kernel,
 		     "--on-reboot", "restart");
 	EXPECT_ERROR("--pvpanic: 'yes' is not on or off", "run", "--kernel", kernel, "--pvpanic", "yes");
+	assert_int_equal(PARSE("run", "--kernel", kernel, "--console-log", "/tmp/c.log", "--console-log-time",
+			       "--mark", "login:"), CLI_RUN);
+	assert_true(!strcmp(cfg.console_log, "/tmp/c.log") && cfg.console_log_time && !strcmp(cfg.mark, "login:"));
+	EXPECT_ERROR("--console-log-time needs --console-log", "run", "--kernel", kernel, "--console-log-time");
+	EXPECT_ERROR("--console-log-time takes no value", "run", "--kernel", kernel, "--console-log-time=1");
 }
 
 int main(void)

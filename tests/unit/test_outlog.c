@@ -57,7 +57,7 @@ static void a_panic_is_seen(void **state)
 	outlog_init(&o);
 	feed("[ 1.0] KKernel panic - not syncin");
 	assert_int_equal(o.panic, OUTLOG_NO_PANIC);
-	assert_true(outlog_feed(&o, 'g'));
+	assert_int_equal(outlog_feed(&o, 'g'), OUTLOG_HIT_PANIC);
 	assert_int_equal(o.panic, OUTLOG_PANIC);
 	feed(": sysrq triggered crash\r\nCPU: 0 PID: 1\n");
 	outlog_panic_line(&o, buf, sizeof(buf));
@@ -70,12 +70,30 @@ static void a_panic_is_seen(void **state)
 	assert_int_equal(outlog_panic_line(&o, buf, sizeof(buf)), 0);
 }
 
+static void the_mark_is_seen_once(void **state)
+{
+	unsigned hits = 0;
+
+	(void)state;
+	outlog_init(&o);
+	outlog_set_mark(&o, "GUEST-UP");
+	for (const char *p = "booting\nGUEST-U"; *p; p++)
+		hits |= outlog_feed(&o, (uint8_t)*p);
+	assert_int_equal(hits, 0);
+	assert_int_equal(outlog_feed(&o, 'P'), OUTLOG_HIT_MARK);
+	hits = 0;
+	for (const char *p = "\nGUEST-UP\n"; *p; p++)
+		hits |= outlog_feed(&o, (uint8_t)*p);
+	assert_int_equal(hits, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_last_lines),
 		cmocka_unit_test(the_ring_keeps_the_end),
 		cmocka_unit_test(a_panic_is_seen),
+		cmocka_unit_test(the_mark_is_seen_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
