@@ -473,7 +473,7 @@ out:
 	virtio_host_sync_stats(vm->virtio);
 	if (vm->exit_status || log_level >= LOG_DEBUG) {
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-			char st[256];
+			char st[384];
 
 			arch_vcpu_describe(&vm->vcpus[i], st, sizeof(st));
 			log_msg(vm->exit_status ? LOG_ERROR : LOG_DEBUG, "vcpu%u: %s", i, st);

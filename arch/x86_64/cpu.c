@@ -294,10 +294,26 @@ void arch_vcpu_describe(struct vcpu *vcpu, char *buf, unsigned len)
 		snprintf(buf, len, "registers unavailable: %s", strerror(errno));
 		return;
 	}
-	snprintf(buf, len, "rip=%#llx rsp=%#llx cr0=%#llx cr2=%#llx cr3=%#llx cr4=%#llx efer=%#llx",
-		 (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)sr.cr0,
-		 (unsigned long long)sr.cr2,
-		 (unsigned long long)sr.cr3, (unsigned long long)sr.cr4, (unsigned long long)sr.efer);
+	int n = snprintf(buf, len, "rip=%#llx rsp=%#llx rflags=%#llx cr0=%#llx cr2=%#llx cr3=%#llx cr4=%#llx efer=%#llx",
+			 (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags,
+			 (unsigned long long)sr.cr0, (unsigned long long)sr.cr2, (unsigned long long)sr.cr3,
+			 (unsigned long long)sr.cr4, (unsigned long long)sr.efer);
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[3];
+	} m = { .hdr.nmsrs = 3, .e = { { .index = 0xc0000082 }, { .index = 0xc0000084 }, { .index = 0xc0000102 } } };
+	struct kvm_vcpu_events ev;
+
+	/* What a crash in the syscall path needs (LSTAR, SFMASK, the other
+	 * GS base), and an exception the vCPU was delivering. */
+	if (n > 0 && (unsigned)n < len && ioctl(vcpu->fd, KVM_GET_MSRS, &m) == 3)
+		n += snprintf(buf + n, len - (unsigned)n, " lstar=%#llx sfmask=%#llx kgsbase=%#llx",
+			      (unsigned long long)m.e[0].data, (unsigned long long)m.e[1].data,
+			      (unsigned long long)m.e[2].data);
+	if (n > 0 && (unsigned)n < len && ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
+	    (ev.exception.injected || ev.exception.pending))
+		snprintf(buf + n, len - (unsigned)n, " exception=%u%s error=%#x", ev.exception.nr,
+			 ev.exception.injected ? " (injected)" : " (pending)", ev.exception.error_code);
 	if (getenv("AIRLOCK_DUMP_CODE")) {
 		const uint8_t *code = guest_mem_ptr(&vcpu->vm->mem, r.rip, 32);
 		for (int i = 0; code && i < 32; i++)
