@@ -125,7 +125,7 @@ void virtio_pci_needs_reset(struct virtio_pci *vp, const char *what)
 
 static void queue_fault(struct virtio_pci *vp, unsigned q)
 {
-	char what[64];
+	char what[160];
 
 	vp->faults++;
 	snprintf(what, sizeof(what), "queue %u refused: %s", q, virtq_fault_name(vp->q[q].vq.fault));
