@@ -38,7 +38,7 @@ run_case panicnoscan run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --pvpa
 	--cmdline "$CMD airlock.action=panic"
 run_case panichang run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --pvpanic off \
 	--cmdline "${CMD% panic=-1} panic=0 airlock.action=panic"
-run_case timeout run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --timeout 45 \
+run_case timeout run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --timeout 30 \
 	--cmdline "$CMD airlock.action=none"
 run_case rebootcode run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --on-reboot exit-code \
 	--cmdline "$CMD airlock.action=reboot"

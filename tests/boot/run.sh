@@ -109,8 +109,8 @@ expect panicnoscan 0 "guest rebooted" && expect_not panicnoscan "guest panicked"
 	ok "with --pvpanic off --console-panic off the same panic is a reboot (status 0): the detection is what makes it 3"
 expect panichang 3 'guest panicked (its console says "Kernel panic", and the kernel stopped there)' &&
 	ok "panic=0 (the guest would hang for ever): the kernel's end-of-panic line is status 3 at once"
-expect timeout 5 "--timeout: the guest was still running after 45 s; stopped" "vcpu0: " "  | AIRLOCK-" &&
-	ok "--timeout 45 on a guest that stays up: status 5, its registers and its last console lines"
+expect timeout 5 "--timeout: the guest was still running after 30 s; stopped" "vcpu0: " "  | AIRLOCK-" &&
+	ok "--timeout 30 on a guest that stays up: status 5, its registers and its last console lines"
 expect rebootcode 6 "guest rebooted (--on-reboot exit-code)" &&
 	ok "--on-reboot exit-code: a guest reboot is status 6"
 if expect conlog 0 "^@@CONLOG-UP [1-9]" "^@@CONLOG-JSON .*\"mark\": \"AIRLOCK-GUEST-UP\""; then
