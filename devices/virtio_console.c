@@ -2,6 +2,8 @@
  * carries host input to the guest, queue 1 the guest's output. */
 #include "virtio_console.h"
 
+#include "../lib/fdio.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +11,6 @@
 
 #define RXQ 0
 #define TXQ 1
-
-static void write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 static uint32_t console_out(struct virtio_device *d, const struct virtio_io *io, unsigned q,
 			    const struct virtq_chain *c)
@@ -35,7 +23,7 @@ static uint32_t console_out(struct virtio_device *d, const struct virtio_io *io,
 		const uint8_t *p = b->len ? dma_resolve(io->win, b->addr, b->len) : NULL;
 
 		if (p) {
-			write_all(con->out_fd, p, b->len);
+			fd_write_all(con->out_fd, p, b->len);
 			con->bytes_out += b->len;
 		}
 	}

@@ -1,5 +1,6 @@
 #include "console.h"
 
+#include "../lib/fdio.h"
 #include "../lib/log.h"
 #include "../devices/uart.h"
 #include "config.h"
@@ -88,27 +89,13 @@ static long long since_ms(const struct console *c)
 	return (t.tv_sec - c->t0.tv_sec) * 1000LL + (t.tv_nsec - c->t0.tv_nsec) / 1000000;
 }
 
-static void write_all(int fd, const void *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return;         /* a full disk loses log bytes, not the guest */
-		p = (const char *)p + k;
-		n -= (size_t)k;
-	}
-}
-
 /* One byte the guest sent; the UART's lock is held: one writer. */
 static void serial_tx(void *opaque, uint8_t byte)
 {
 	struct console *c = opaque;
 	unsigned hit;
 
-	write_all(STDOUT_FILENO, &byte, 1);
+	fd_write_all(STDOUT_FILENO, &byte, 1);
 	if (c->first_ms < 0)
 		c->first_ms = since_ms(c);
 	if (c->log_fd >= 0) {
@@ -117,9 +104,9 @@ static void serial_tx(void *opaque, uint8_t byte)
 			long long ms = since_ms(c);
 			int n = snprintf(stamp, sizeof(stamp), "+%lld.%03lld ", ms / 1000, ms % 1000);
 
-			write_all(c->log_fd, stamp, (size_t)n);
+			fd_write_all(c->log_fd, stamp, (size_t)n);
 		}
-		write_all(c->log_fd, &byte, 1);
+		fd_write_all(c->log_fd, &byte, 1);
 		c->at_line_start = byte == '\n';
 	}
 	hit = outlog_feed(&c->out, byte);
