@@ -1,13 +1,14 @@
 /* vhost-user messages, the frontend's side (vhost_user.h). */
 #include "vhost_user.h"
 
+#include "../lib/clock.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 static int fail(struct vhu_conn *c, const char *fmt, ...)
@@ -40,19 +41,11 @@ const char *vhu_request_name(uint32_t request)
 	return request < sizeof(names) / sizeof(names[0]) && names[request] ? names[request] : "?";
 }
 
-static long long ms_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for events (or hung up) or the deadline passes. */
 static bool wait_for(int fd, short events, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - ms_now();
+		long long left = deadline - mono_ms();
 		struct pollfd p = { fd, events, 0 };
 		int n;
 
@@ -70,7 +63,7 @@ int vhu_send(struct vhu_conn *c, const struct vhu_msg *m, const int *fds, unsign
 {
 	const uint8_t *p = (const uint8_t *)m;
 	size_t left = VHU_HDR_SIZE + m->size, done = 0;
-	long long deadline = ms_now() + c->timeout_ms;
+	long long deadline = mono_ms() + c->timeout_ms;
 	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * VHU_MAX_REGIONS)]; } ctl;
 
 	if (m->size > sizeof(m->u) || nfds > VHU_MAX_REGIONS)
@@ -170,7 +163,7 @@ static uint32_t reply_size(uint32_t request, uint32_t config_len)
 
 int vhu_recv_reply(struct vhu_conn *c, uint32_t request, struct vhu_msg *m)
 {
-	long long deadline = ms_now() + c->timeout_ms;
+	long long deadline = mono_ms() + c->timeout_ms;
 	uint32_t want = reply_size(request, request == VHU_GET_CONFIG ? m->u.config.size : 0);
 	const char *name = vhu_request_name(request);
 

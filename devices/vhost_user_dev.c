@@ -1,6 +1,7 @@
 /* vhost-user-blk and virtio-fs: airlock as the frontend (vhost_user_dev.h). */
 #include "vhost_user_dev.h"
 
+#include "../lib/clock.h"
 #include "../lib/log.h"
 #include "vhost_user.h"
 #include "virtio_pci.h"
@@ -12,7 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define VHU_TIMEOUT_MS  5000
@@ -39,8 +39,7 @@ struct vhu_dev {
 	struct vhost_user_spec spec;
 	char socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char tag[FS_TAG_LEN + 1];
-	struct vhu_conn c;
-	bool connected;
+	struct vhu_conn c;             /* c.fd >= 0: connected and agreed */
 	/* The backend failed or hung up: no reconnect (and no stale ring
 	 * positions handed to a new one) until the guest resets the device. */
 	bool broken;
@@ -73,7 +72,6 @@ static void hang_up(struct vhu_dev *v)
 		close(v->c.fd);
 	v->c.fd = -1;
 	v->dev.host_fd = -1;
-	v->connected = false;
 	memset(v->started, 0, sizeof(v->started));
 }
 
@@ -84,13 +82,11 @@ static void hang_up(struct vhu_dev *v)
 static int dial(struct vhu_dev *v)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct timespec t0, t;
+	long long deadline = mono_ms() + v->c.timeout_ms;
 
 	memcpy(a.sun_path, v->socket, sizeof(v->socket));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		long long ms;
 
 		if (fd < 0) {
 			snprintf(v->c.err, sizeof(v->c.err), "socket: %s", strerror(errno));
@@ -105,9 +101,7 @@ static int dial(struct vhu_dev *v)
 
 		snprintf(v->c.err, sizeof(v->c.err), "cannot connect: %s", strerror(e));
 		close(fd);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		ms = (t.tv_sec - t0.tv_sec) * 1000LL + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if ((e != ECONNREFUSED && e != EAGAIN && e != EINTR) || ms >= v->c.timeout_ms)
+		if ((e != ECONNREFUSED && e != EAGAIN && e != EINTR) || mono_ms() >= deadline)
 			return -1;
 		usleep(20000);
 	}
@@ -139,7 +133,6 @@ static int handshake(struct vhu_dev *v, bool again)
 		v->protocol = want & OUR_PROTOCOL;
 		v->c.reply_ack = v->protocol & (1ULL << VHU_PROTOCOL_F_REPLY_ACK);
 	}
-	v->connected = true;
 	v->dev.host_fd = v->c.fd;
 	return 0;
 err:
@@ -178,7 +171,7 @@ static int vhu_start(struct virtio_device *d, const struct vp_ext_state *s, char
 		say(v, why, whylen, "failed earlier; the device needs a reset");
 		return -1;
 	}
-	if (!v->connected && handshake(v, true) < 0)
+	if (v->c.fd < 0 && handshake(v, true) < 0)
 		goto err;
 	for (unsigned i = 0; i < s->nmem; i++) {
 		r[i] = (struct vhu_region){ s->mem[i].gpa, s->mem[i].size, s->mem[i].uaddr, s->mem[i].fd_offset };
@@ -213,7 +206,7 @@ static int vhu_stop(struct virtio_device *d, char *why, size_t whylen)
 {
 	struct vhu_dev *v = of(d);
 
-	for (unsigned q = 0; v->connected && q < d->nqueues; q++) {
+	for (unsigned q = 0; v->c.fd >= 0 && q < d->nqueues; q++) {
 		if (!v->started[q])
 			continue;
 		/* Stops the ring and says where it was. */
@@ -243,7 +236,7 @@ static void vhu_fd_ready(struct virtio_device *d, const struct virtio_io *io)
 	char b, why[256];
 	ssize_t n;
 
-	if (!v->connected)
+	if (v->c.fd < 0)
 		return;
 	n = recv(v->c.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -50,14 +50,12 @@ static bool may_run(const struct virtio_pci *vp)
 	       (vp->pci.cfg[PCI_COMMAND] & PCI_COMMAND_MASTER);
 }
 
-/* What the backend gets; false (why filled) when a queue cannot be given. */
+/* What the backend gets, on the memory window_memory found (in s->mem);
+ * false (why filled) when a queue cannot be given. */
 static bool ext_state(struct virtio_pci *vp, struct vp_ext_state *s, char *why, size_t whylen)
 {
 	uint64_t keep = 1ULL << VIRTIO_F_SWIOTLB | 1ULL << VIRTIO_F_DMB | 1ULL << VIRTIO_F_ACCESS_PLATFORM;
 
-	memset(s, 0, sizeof(*s));
-	if (!window_memory(vp, s->mem, &s->nmem))
-		return false;
 	/* The backend has no IOTLB: it reaches what the table holds, so the
 	 * isolation bits stay between the guest and airlock. */
 	s->features = vp->driver_features & ~keep;
@@ -101,14 +99,12 @@ void virtio_io_backend_failed(const struct virtio_io *io, const char *why)
 
 void virtio_ext_sync(struct virtio_pci *vp)
 {
-	struct vp_mem_region m[DMA_MAX_RANGES];
-	struct vp_ext_state s;
-	unsigned n = 0;
-	bool run = may_run(vp) && window_memory(vp, m, &n);
+	struct vp_ext_state s = { 0 };
+	bool run = may_run(vp) && window_memory(vp, s.mem, &s.nmem);
 	char why[160] = "";
 
 	/* Unchanged: a running backend keeps running on the same memory. */
-	if (run == vp->ext_running && (!run || (same_region(&m[0], &vp->ext_mem) && !vp->ext_restart)))
+	if (run == vp->ext_running && (!run || (same_region(&s.mem[0], &vp->ext_mem) && !vp->ext_restart)))
 		return;
 	vp->ext_restart = false;
 	if (vp->ext_running) {
@@ -131,6 +127,6 @@ void virtio_ext_sync(struct virtio_pci *vp)
 		return;
 	}
 	vp->ext_running = true;
-	vp->ext_mem = m[0];
+	vp->ext_mem = s.mem[0];
 	virtio_pci_watch_host_fd(vp);      /* after a reconnect, a new socket */
 }

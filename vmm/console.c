@@ -1,5 +1,6 @@
 #include "console.h"
 
+#include "../lib/clock.h"
 #include "../lib/fdio.h"
 #include "../lib/log.h"
 #include "../devices/uart.h"
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -29,10 +29,10 @@ struct console {
 	/* What the guest printed: its last lines, and whether it panicked. */
 	struct outlog out;
 	bool watch_panics;
-	/* --console-log: a copy in a file, lines stamped with seconds since t0. */
+	/* --console-log: a copy in a file, lines stamped with seconds since t0_ms. */
 	int log_fd;
 	bool log_time, at_line_start;
-	struct timespec t0;
+	long long t0_ms;
 	long long first_ms, mark_ms;      /* -1 until then */
 	/* Where typed input goes: the UART unless a virtio console took it. */
 	size_t (*sink)(void *opaque, const uint8_t *buf, size_t n);
@@ -81,14 +81,6 @@ static void term_raw(void)
 	}
 }
 
-static long long since_ms(const struct console *c)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - c->t0.tv_sec) * 1000LL + (t.tv_nsec - c->t0.tv_nsec) / 1000000;
-}
-
 /* One byte the guest sent; the UART's lock is held: one writer. */
 static void serial_tx(void *opaque, uint8_t byte)
 {
@@ -97,11 +89,11 @@ static void serial_tx(void *opaque, uint8_t byte)
 
 	fd_write_all(STDOUT_FILENO, &byte, 1);
 	if (c->first_ms < 0)
-		c->first_ms = since_ms(c);
+		c->first_ms = mono_ms() - c->t0_ms;
 	if (c->log_fd >= 0) {
 		if (c->log_time && c->at_line_start && byte != '\n') {
 			char stamp[32];
-			long long ms = since_ms(c);
+			long long ms = mono_ms() - c->t0_ms;
 			int n = snprintf(stamp, sizeof(stamp), "+%lld.%03lld ", ms / 1000, ms % 1000);
 
 			fd_write_all(c->log_fd, stamp, (size_t)n);
@@ -111,7 +103,7 @@ static void serial_tx(void *opaque, uint8_t byte)
 	}
 	hit = outlog_feed(&c->out, byte);
 	if ((hit & OUTLOG_HIT_MARK) && c->mark_ms < 0)
-		c->mark_ms = since_ms(c);
+		c->mark_ms = mono_ms() - c->t0_ms;
 	if ((hit & OUTLOG_HIT_PANIC) && c->watch_panics && c->out.panic == OUTLOG_PANIC_ENDED)
 		exit_latch_fire(&c->quit, EXIT_GUEST_CRASH,
 				"guest panicked (its console says \"Kernel panic\", and the kernel stopped there)");
@@ -195,7 +187,7 @@ struct console *console_add_serial(struct iobus *bus, enum io_space sp, uint64_t
 	c->log_fd = -1;
 	c->at_line_start = true;
 	c->first_ms = c->mark_ms = -1;
-	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->t0_ms = mono_ms();
 	outlog_init(&c->out);
 	uart_init(&c->uart, serial_tx, serial_irq, c);
 	c->sink = uart_sink;

@@ -225,14 +225,17 @@ static struct virtio_device *create_vhost(const struct cfg_vhost *c, bool fs, ui
 {
 	struct vhost_user_spec s = { fs ? VHOST_USER_FS : VHOST_USER_BLK, c->socket, c->ro, c->tag, 0,
 				     NULL, NULL, NULL };
-	struct virtiofsd *d = NULL;
+	struct virtiofsd *d;
 
 	*bounce = c->bounce;
+	/* dir=: the backend is a virtiofsd of airlock's own, stopped with the device. */
 	if (fs && c->dir[0]) {
 		if (!(d = virtiofsd_start(c->dir)))
 			return NULL;
-		s = (struct vhost_user_spec){ VHOST_USER_FS, d->sock, false, c->tag, 0, virtiofsd_stop, d,
-					      virtiofsd_describe };
+		s.socket = d->sock;
+		s.on_destroy = virtiofsd_stop;
+		s.describe = virtiofsd_describe;
+		s.arg = d;
 	}
 	return vhost_user_create(&s);
 }

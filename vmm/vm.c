@@ -4,6 +4,7 @@
 #include "irq.h"
 #include "pvpanic.h"
 #include "virtio_host.h"
+#include "../lib/clock.h"
 #include "../lib/log.h"
 #include "../arch/arch.h"
 
@@ -21,7 +22,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -384,14 +384,6 @@ static void stop_vcpus(struct vm *vm)
 	}
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 int vm_run(struct vm *vm)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
@@ -432,9 +424,9 @@ int vm_run(struct vm *vm)
 
 	p[0] = (struct pollfd){ vm->exit_efd, POLLIN, 0 };
 	p[1] = (struct pollfd){ sfd, POLLIN, 0 };
-	deadline = vm->cfg->timeout_s ? now_ms() + 1000LL * vm->cfg->timeout_s : -1;
+	deadline = vm->cfg->timeout_s ? mono_ms() + 1000LL * vm->cfg->timeout_s : -1;
 	while (!__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
-		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		long long left = deadline < 0 ? -1 : deadline - mono_ms();
 		int n;
 
 		if (deadline >= 0 && left <= 0) {
