@@ -22,7 +22,7 @@ endif
 PREFIX    ?= /usr/local
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP
-LDLIBS    += -lseccomp -lpthread
+LDLIBS    += -lseccomp -llzma -lzstd -lz -llz4 -lpthread
 ifeq ($(ARCH),arm64)
 LDLIBS    := -lfdt $(LDLIBS)
 endif

@@ -25,6 +25,8 @@
 #define OFF_RELOCATABLE    0x234
 #define OFF_XLOADFLAGS     0x236
 #define OFF_CMDLINE_SIZE   0x238
+#define OFF_PAYLOAD_OFF    0x248
+#define OFF_PAYLOAD_LEN    0x24c
 #define OFF_PREF_ADDRESS   0x258
 #define OFF_INIT_SIZE      0x260
 #define OFF_E820_TABLE     0x2d0
@@ -32,6 +34,7 @@
 #define HDR_MAX_END        0x290    /* boot_params fields follow the header */
 
 #define LOADED_HIGH   0x01
+#define KASLR_FLAG    0x02
 #define CAN_USE_HEAP  0x80
 #define XLF_KERNEL_64 0x01
 #define HDRS_MAGIC    0x53726448u   /* "HdrS" */
@@ -87,6 +90,8 @@ enum bz_err bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *i
 	info->cmdline_size = rd32(img + OFF_CMDLINE_SIZE);
 	info->pref_address = rd64(img + OFF_PREF_ADDRESS);
 	info->init_size = rd32(img + OFF_INIT_SIZE);
+	info->payload_offset = rd32(img + OFF_PAYLOAD_OFF);
+	info->payload_length = rd32(img + OFF_PAYLOAD_LEN);
 	if (info->init_size < info->kernel_size)
 		info->init_size = info->kernel_size;
 	/* Where the kernel runs ends at pref_address + init_size. */
@@ -155,4 +160,32 @@ void bzimage_fill_zero_page(uint8_t zp[BZ_ZERO_PAGE_SIZE], const uint8_t *img,
 		wr64(e + 8, b->e820[i].size);
 		wr32(e + 16, b->e820[i].type);
 	}
+}
+
+void bzimage_synth_header(uint8_t img[BZ_SYNTH_HDR_SIZE], struct bzimage_info *info)
+{
+	memset(img, 0, BZ_SYNTH_HDR_SIZE);
+	memset(info, 0, sizeof(*info));
+	img[OFF_SETUP_SECTS] = 1;
+	wr16(img + OFF_BOOT_FLAG, 0xaa55);
+	img[OFF_JUMP + 1] = HDR_MIN_END - OFF_HEADER;
+	wr32(img + OFF_HEADER, HDRS_MAGIC);
+	wr16(img + OFF_VERSION, BZ_MIN_VERSION);
+	img[OFF_LOADFLAGS] = LOADED_HIGH;
+	wr32(img + OFF_INITRD_MAX, 0x7fffffff);
+	wr32(img + OFF_KERNEL_ALIGN, 0x200000);
+	wr16(img + OFF_XLOADFLAGS, XLF_KERNEL_64);
+	wr32(img + OFF_CMDLINE_SIZE, 2047);           /* COMMAND_LINE_SIZE - 1 */
+	info->version = BZ_MIN_VERSION;
+	info->setup_size = 1024;
+	info->initrd_addr_max = 0x7fffffff;
+	info->cmdline_size = 2047;
+	info->kernel_alignment = 0x200000;
+	info->xloadflags = XLF_KERNEL_64;
+	info->hdr_end = HDR_MIN_END;
+}
+
+void bzimage_zero_page_set_kaslr(uint8_t zp[])
+{
+	zp[OFF_LOADFLAGS] |= KASLR_FLAG;
 }

@@ -32,7 +32,19 @@ struct bzimage_info {
 	uint16_t xloadflags;
 	uint8_t relocatable;
 	uint32_t hdr_end;          /* end offset of the setup header in the image */
+	uint32_t payload_offset;   /* the compressed kernel, from the protected-mode part's start */
+	uint32_t payload_length;
 };
+
+#define BZ_SYNTH_HDR_SIZE 1024
+
+/* A setup header for a kernel that has none (an ELF vmlinux entered at its
+ * 64-bit entry): what bzimage_fill_zero_page needs, in img and info. */
+void bzimage_synth_header(uint8_t img[BZ_SYNTH_HDR_SIZE], struct bzimage_info *info);
+
+/* Tells the kernel its placement was randomized (loadflags KASLR_FLAG),
+ * as its own decompressor does. */
+void bzimage_zero_page_set_kaslr(uint8_t zp[]);
 
 enum bz_err {
 	BZ_OK = 0,

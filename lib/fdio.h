@@ -5,8 +5,9 @@
 
 #include <stddef.h>
 
-/* Writes all n bytes, retrying after EINTR and short writes; gives up
- * silently on an error (what is lost is console output, not guest state). */
-void fd_write_all(int fd, const void *p, size_t n);
+/* Writes all n bytes, retrying after EINTR and short writes: 0, or -1 on
+ * an error (errno; a console's callers ignore it: what is lost is output,
+ * not guest state). */
+int fd_write_all(int fd, const void *p, size_t n);
 
 #endif

@@ -15,7 +15,7 @@
 enum opt { OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_LOG_LEVEL,
 	   OPT_ISOLATION, OPT_CONSOLE, OPT_BOUNCE, OPT_CONFIG, OPT_STATS_JSON, OPT_SANDBOX,
 	   OPT_TIMEOUT, OPT_ON_REBOOT, OPT_CONSOLE_PANIC, OPT_PVPANIC, OPT_CONSOLE_LOG,
-	   OPT_CONSOLE_LOG_TIME, OPT_MARK };
+	   OPT_CONSOLE_LOG_TIME, OPT_MARK, OPT_NO_CACHE };
 
 static const struct {
 	const char *name;
@@ -31,7 +31,7 @@ static const struct {
 	{ "timeout", OPT_TIMEOUT, 0 }, { "on-reboot", OPT_ON_REBOOT, 0 },
 	{ "console-panic", OPT_CONSOLE_PANIC, 0 }, { "pvpanic", OPT_PVPANIC, 0 },
 	{ "console-log", OPT_CONSOLE_LOG, 0 }, { "console-log-time", OPT_CONSOLE_LOG_TIME, 1 },
-	{ "mark", OPT_MARK, 0 },
+	{ "mark", OPT_MARK, 0 },       { "no-cache", OPT_NO_CACHE, 1 },
 };
 
 /* on|off into *v; false for anything else. */
@@ -124,6 +124,9 @@ static enum cli_action apply_opt(enum opt id, const char *name, const char *val,
 		break;
 	case OPT_CONSOLE_LOG_TIME:
 		cfg->console_log_time = 1;
+		break;
+	case OPT_NO_CACHE:
+		cfg->no_cache = 1;
 		break;
 	case OPT_MARK:
 		if (!*val || strlen(val) > 128)
@@ -486,6 +489,8 @@ void cli_usage(void)
 	       "  --pvpanic on|off     a pvpanic-pci device: a guest panic is status 3  [on]\n"
 	       "  --console-log FILE   the guest's serial console also into FILE  [none]\n"
 	       "  --console-log-time   each line in FILE prefixed with seconds since start\n"
+	       "  --no-cache           do not use or fill the boot cache (kernels and initrds\n"
+	       "                       decompressed on the host)\n"
 	       "  --mark STR           --stats-json gets when the console first showed STR\n"
 	       "  --console-panic on|off  'Kernel panic' on the console, then a reboot or\n"
 	       "                       the kernel's end-of-panic line, is status 3  [on]\n"

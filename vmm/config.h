@@ -44,6 +44,7 @@ struct vm_config {
 	int pvpanic;            /* --pvpanic: a pvpanic-pci device */
 	const char *console_log;   /* --console-log FILE: the guest's serial console, also there */
 	int console_log_time;      /* --console-log-time: each line prefixed with host time */
+	int no_cache;              /* --no-cache: the boot cache is neither read nor written */
 	const char *mark;          /* --mark STR: when the console first shows it */
 	char **owned;           /* strings read from a --config profile */
 	unsigned nowned;

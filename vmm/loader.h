@@ -1,7 +1,9 @@
 #ifndef AIRLOCK_LOADER_H
 #define AIRLOCK_LOADER_H
 
+#include "kcache.h"
 #include "mem.h"
+#include "../boot/decomp.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -10,8 +12,19 @@
  * one error line. */
 int load_kernel_file(const char *path, uint8_t **img, size_t *len);
 
+/* The stream in (of format f) decompressed on the host, or taken from the
+ * boot cache under kind. check, if given, must accept the output (NULL, or
+ * why not) before it is used or stored. 0 with *out (*hit: from the cache),
+ * or -1 after one error line naming what ("kernel PATH"). */
+int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint8_t *in, size_t len,
+		   size_t limit, size_t hint, const char *(*check)(const uint8_t *, size_t),
+		   struct kblob *out, int *hit);
+
 /* Loads the initrd at path page-aligned as high as it fits below highest
- * and not below lowest. 0, or -1 after one error line. */
+ * and not below lowest. A compressed initrd (or a plain cpio followed by
+ * compressed ones, as Debian's) is handed over decompressed when the host
+ * can do it (boot/initrd.c), from the boot cache after the first time;
+ * otherwise as it is. 0, or -1 after one error line. */
 int load_initrd(struct guest_mem *mem, const char *path, uint64_t lowest, uint64_t highest,
 		uint64_t *addr, uint64_t *size);
 

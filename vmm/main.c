@@ -1,5 +1,6 @@
 /* airlock: a minimal KVM virtual machine monitor. */
 #include "cli.h"
+#include "kcache.h"
 #include "../lib/log.h"
 #include "stats.h"
 #include "vm.h"
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
 	if (cfg.strict && !cfg.sandbox)
 		pr_warn("--sandbox off: the devices run inside airlock's own process, which maps all of guest RAM; only code discipline keeps them to their bounce BARs (for debugging)");
 
+	kcache_setup(!cfg.no_cache, NULL);
 	if (vm_create(&vm, &cfg) < 0) {
 		vm_destroy(&vm);
 		cli_free(&cfg);

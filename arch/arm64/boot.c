@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libfdt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +37,47 @@ static int dump_dtb(const char *path, const void *fdt)
 	return 0;
 }
 
+static const char *check_image(const uint8_t *b, size_t n)
+{
+	struct arm64_image_info info;
+	enum arm64_image_err e = arm64_image_parse(b, n, &info);
+
+	return e == ARM64_IMAGE_OK ? NULL : arm64_image_strerror(e);
+}
+
+/* An Image.gz (or another compressed Image) decompressed on the host, or
+ * taken from the boot cache; *img becomes a buffer of its own. */
+static int unpack_image(const struct vm_config *cfg, uint8_t **img, size_t *len)
+{
+	enum dc_fmt f = dc_detect(*img, *len);
+	struct kblob b;
+	char what[300];
+	int hit;
+
+	if (f == DC_NONE)
+		return 0;
+	snprintf(what, sizeof(what), "kernel %s", cfg->kernel);
+	if (f == DC_BZIP2 || f == DC_LZO) {
+		pr_err("%s: a %s-compressed Image: decompress it first", what, dc_name(f));
+		return -1;
+	}
+	if (loader_inflate(what, "arm64-image", f, *img, *len, cfg->mem_size, 0, check_image, &b,
+			   &hit) < 0)
+		return -1;
+	free(*img);
+	*img = malloc(b.len);
+	if (!*img) {
+		pr_err("%s: out of memory", what);
+		kblob_free(&b);
+		return -1;
+	}
+	memcpy(*img, b.p, b.len);
+	*len = b.len;
+	kblob_free(&b);
+	pr_debug("%s: %s Image decompressed on the host%s", what, dc_name(f), hit ? " (cached)" : "");
+	return 0;
+}
+
 int arch_load_guest(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -51,6 +93,8 @@ int arch_load_guest(struct vm *vm)
 
 	if (load_kernel_file(cfg->kernel, &img, &len) < 0)
 		return -1;
+	if (unpack_image(cfg, &img, &len) < 0)
+		goto err;
 	e = arm64_image_parse(img, len, &info);
 	if (e != ARM64_IMAGE_OK) {
 		pr_err("kernel %s: %s", cfg->kernel, arm64_image_strerror(e));

@@ -4,6 +4,7 @@
 #include "x86.h"
 #include "acpi.h"
 #include "layout.h"
+#include "kernel.h"
 #include "memmap.h"
 
 #include "../arch.h"
@@ -15,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,12 +57,10 @@ int arch_load_guest(struct vm *vm)
 	struct e820_entry e820[BZ_E820_MAX];
 	struct bzimage_boot b = { 0 };
 	struct x86_acpi_cfg acpi_cfg;
-	struct bzimage_info info;
-	uint64_t run_base, need_end, highest;
+	struct x86_kernel k;
+	uint64_t run_base, need_end, highest, entry, base;
 	size_t len, cmdlen = strlen(cmdline);
-	uint8_t *img;
-	enum bz_err bz;
-	char why[128];
+	uint8_t *img, *zp;
 	long acpi;
 
 	if (cfg->dump_dtb) {
@@ -69,40 +69,49 @@ int arch_load_guest(struct vm *vm)
 	}
 	if (load_kernel_file(cfg->kernel, &img, &len) < 0)
 		return -1;
-	bz = bzimage_parse(img, len, &info);
-	if (bz != BZ_OK) {
-		pr_err("kernel %s: %s", cfg->kernel, bz_strerror(bz, &info, why, sizeof(why)));
+	if (x86_kernel_prepare(cfg, img, len, &k) < 0)
 		goto err;
-	}
 
-	/* The decompressor runs at the preferred address when that is above
-	 * where we load it, and needs init_size bytes from there. */
-	run_base = info.pref_address > X86_KERNEL_LOAD ? info.pref_address : X86_KERNEL_LOAD;
-	need_end = run_base + info.init_size;
+	if (k.host) {
+		need_end = k.load_phys + k.span;
+	} else {
+		/* The decompressor runs at the preferred address when that is
+		 * above where we load it, and needs init_size bytes from there. */
+		run_base = k.info.pref_address > X86_KERNEL_LOAD ? k.info.pref_address : X86_KERNEL_LOAD;
+		need_end = run_base + k.info.init_size;
+	}
 	if (!mem_layout_contains(&vm->mem.layout, X86_KERNEL_LOAD, need_end - X86_KERNEL_LOAD)) {
 		pr_err("kernel %s needs %llu MiB of RAM but --mem gives %llu MiB",
 		       cfg->kernel, (unsigned long long)((need_end + MIB(1) - 1) >> 20),
 		       (unsigned long long)(cfg->mem_size >> 20));
 		goto err;
 	}
-	memcpy(guest_mem_ptr(&vm->mem, X86_KERNEL_LOAD, info.kernel_size), img + info.setup_size,
-	       info.kernel_size);
-
-	if (cmdlen > info.cmdline_size || cmdlen >= X86_CMDLINE_MAX) {
+	if (cmdlen > k.info.cmdline_size || cmdlen >= X86_CMDLINE_MAX) {
 		pr_err("command line is %zu bytes; this kernel takes at most %u", cmdlen,
-		       info.cmdline_size);
+		       k.info.cmdline_size);
 		goto err;
 	}
 	memcpy(guest_mem_ptr(&vm->mem, X86_CMDLINE, cmdlen + 1), cmdline, cmdlen + 1);
 	b.cmdline_addr = (uint32_t)X86_CMDLINE;
 
+	highest = low->gpa + low->size;
 	if (cfg->initrd) {
-		highest = low->gpa + low->size;
-		if (info.initrd_addr_max && highest > (uint64_t)info.initrd_addr_max + 1)
-			highest = (uint64_t)info.initrd_addr_max + 1;
+		if (k.info.initrd_addr_max && highest > (uint64_t)k.info.initrd_addr_max + 1)
+			highest = (uint64_t)k.info.initrd_addr_max + 1;
 		if (load_initrd(&vm->mem, cfg->initrd, need_end, highest, &b.initrd_addr,
 				&b.initrd_size) < 0)
 			goto err;
+	}
+	if (k.host) {
+		if (x86_kernel_place(cfg, &vm->mem, &k, cfg->initrd ? b.initrd_addr : highest, &entry,
+				     &base) < 0)
+			goto err;
+	} else {
+		memcpy(guest_mem_ptr(&vm->mem, X86_KERNEL_LOAD, k.info.kernel_size),
+		       img + k.info.setup_size, k.info.kernel_size);
+		entry = X86_KERNEL_LOAD + 0x200;        /* the decompressor's startup_64 */
+		base = X86_KERNEL_LOAD;
+		snprintf(k.how, sizeof(k.how), "decompressed in the guest");
 	}
 
 	acpi_cfg.ncpus = cfg->cpus;
@@ -119,18 +128,23 @@ int arch_load_guest(struct vm *vm)
 	b.rsdp_addr = X86_ACPI_BASE;
 	b.e820 = e820;
 	b.nr_e820 = x86_e820_build(&vm->mem.layout, e820, BZ_E820_MAX);
-	bzimage_fill_zero_page(guest_mem_ptr(&vm->mem, X86_ZERO_PAGE, BZ_ZERO_PAGE_SIZE), img, &info,
-			       &b);
+	zp = guest_mem_ptr(&vm->mem, X86_ZERO_PAGE, BZ_ZERO_PAGE_SIZE);
+	bzimage_fill_zero_page(zp, k.hdr, &k.info, &b);
+	if (k.host && k.kaslr)
+		bzimage_zero_page_set_kaslr(zp);
 	write_boot_tables(&vm->mem);
 
-	vm->arch->entry = X86_KERNEL_LOAD + 0x200;      /* startup_64 */
+	vm->arch->entry = entry;
 	vm->arch->zero_page = X86_ZERO_PAGE;
-	pr_info("kernel: boot protocol %u.%02u, %u KiB, init_size %u MiB; initrd %llu KiB",
-		info.version >> 8, info.version & 0xff, info.kernel_size >> 10, info.init_size >> 20,
+	pr_info("kernel: boot protocol %u.%02u, %s, at %#llx (%llu MiB); initrd %llu KiB",
+		k.info.version >> 8, k.info.version & 0xff, k.how, (unsigned long long)base,
+		(unsigned long long)((k.host ? k.span : k.info.init_size) >> 20),
 		(unsigned long long)(b.initrd_size >> 10));
+	x86_kernel_free(&k);
 	free(img);
 	return 0;
 err:
+	x86_kernel_free(&k);
 	free(img);
 	return -1;
 }
