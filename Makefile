@@ -93,7 +93,8 @@ FUZZ_TIME    ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -I.
-FUZZ_TARGETS := virtq virtio_blk virtio_net virtio_pci pci msix bzimage arm64_image cli vhost_user
+FUZZ_TARGETS := virtq virtio_blk virtio_net virtio_pci pci msix bzimage arm64_image cli vhost_user \
+		elf decomp
 FUZZ_SRCS    := $(filter-out vmm/main.c,$(wildcard lib/*.c vmm/*.c devices/*.c boot/*.c arch/x86_64/*.c))
 FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
@@ -106,10 +107,10 @@ $(FUZZ_BUILD)/libfuzz.a: $(FUZZ_OBJS)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_virtio_%: tests/fuzz/fuzz_virtio.c $(FUZZ_BUILD)/libfuzz.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -llzma -lzstd -lz -llz4 -lpthread
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libfuzz.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -llzma -lzstd -lz -llz4 -lpthread
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -10,6 +10,11 @@
 
 #define LZ4_LEGACY_MAGIC 0x184c2102u
 #define LZ4_LEGACY_BLOCK (8u << 20)   /* each legacy block inflates to at most 8 MiB */
+/* The decoders' own memory: a stream's header names its dictionary or
+ * window, which must not make us allocate what it likes (xz -9 and zstd
+ * --ultra -22 need 64 and 128 MiB). */
+#define LZMA_MEMLIMIT    (256u << 20)
+#define ZSTD_WINDOW_LOG  27
 
 enum dc_fmt dc_detect(const uint8_t *p, size_t len)
 {
@@ -138,7 +143,8 @@ static enum dc_err do_lzma(enum dc_fmt f, const uint8_t *in, size_t len, struct 
 	lzma_ret ret;
 
 	/* No LZMA_CONCATENATED: the kernel's payload is followed by its size. */
-	ret = f == DC_XZ ? lzma_stream_decoder(&s, UINT64_MAX, 0) : lzma_alone_decoder(&s, UINT64_MAX);
+	ret = f == DC_XZ ? lzma_stream_decoder(&s, LZMA_MEMLIMIT, 0)
+			  : lzma_alone_decoder(&s, LZMA_MEMLIMIT);
 	if (ret != LZMA_OK)
 		return DC_NOMEM;
 	s.next_in = in;
@@ -157,7 +163,7 @@ static enum dc_err do_lzma(enum dc_fmt f, const uint8_t *in, size_t len, struct 
 		if (ret == LZMA_BUF_ERROR && s.avail_out)
 			e = DC_TRUNCATED;
 		else
-			e = ret == LZMA_MEM_ERROR ? DC_NOMEM : DC_CORRUPT;
+			e = ret == LZMA_MEM_ERROR ? DC_NOMEM : ret == LZMA_MEMLIMIT_ERROR ? DC_TOO_BIG : DC_CORRUPT;
 		break;
 	}
 	*used = len - s.avail_in;
@@ -178,7 +184,7 @@ static enum dc_err do_zstd(const uint8_t *in, size_t len, struct obuf *o, size_t
 	d = ZSTD_createDCtx();
 	if (!d)
 		return DC_NOMEM;
-	ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 27);
+	ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG);
 	for (;;) {
 		if (o->len == o->cap && (e = obuf_grow(o)) != DC_OK)
 			break;
@@ -212,6 +218,10 @@ static enum dc_err do_lz4(const uint8_t *in, size_t len, struct obuf *o, size_t 
 	size_t pos = 4;
 	enum dc_err e = DC_OK;
 
+	if (len < 4 || le32(in) != LZ4_LEGACY_MAGIC) {
+		*used = 0;
+		return len < 4 ? DC_TRUNCATED : DC_CORRUPT;
+	}
 	while (len - pos >= 4) {
 		uint32_t csize = le32(in + pos);
 

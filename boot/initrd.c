@@ -55,6 +55,8 @@ static int append(uint8_t **o, size_t *olen, size_t *ocap, const uint8_t *p, siz
 {
 	size_t need = pad4(*olen + n);
 
+	if (n == 0)
+		return 0;
 	if (need > *ocap) {
 		size_t cap = *ocap ? *ocap : 1 << 20;
 		uint8_t *q;
@@ -126,6 +128,10 @@ enum initrd_res initrd_unpack(const uint8_t *in, size_t len, size_t limit, uint8
 	if (!compressed) {
 		free(o);
 		return INITRD_PLAIN;
+	}
+	if (olen == 0) {
+		*why = "decompresses to nothing";
+		goto cannot;
 	}
 	*out = o;
 	*outlen = olen;

@@ -107,6 +107,20 @@ case ",$tests," in *,blk,*)
 	;;
 esac
 
+# airlock.test=kaslr: where the kernel's text is (KASLR moves it).
+case ",$tests," in *,kaslr,*)
+	echo "AIRLOCK-TEXT $(grep -m1 ' _text$' /proc/kallsyms | cut -d' ' -f1)"
+	;;
+esac
+# airlock.test=clock: the guest's uptime across a 10 s sleep (the host
+# stamps both lines with its own and compares).
+case ",$tests," in *,clock,*)
+	echo "AIRLOCK-CLOCK1 $(cut -d' ' -f1 /proc/uptime)"
+	sleep 10
+	echo "AIRLOCK-CLOCK2 $(cut -d' ' -f1 /proc/uptime)"
+	;;
+esac
+
 # airlock.test=fs: mount the virtio-fs tag airlock.fstag (default share),
 # read in.bin (sha256), write out-TOKEN (airlock.token), list many/ (the
 # host made its files), rename and delete in it.

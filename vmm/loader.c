@@ -55,7 +55,7 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 		return -1;
 	}
 	if (check && (bad = check(buf, n))) {
-		pr_err("%s: the %s payload decompresses to %s", what, dc_name(f), bad);
+		pr_err("%s: the %s payload is not a kernel: %s", what, dc_name(f), bad);
 		free(buf);
 		return -1;
 	}

@@ -47,7 +47,8 @@ static const char *check_image(const uint8_t *b, size_t n)
 
 /* An Image.gz (or another compressed Image) decompressed on the host, or
  * taken from the boot cache; *img becomes a buffer of its own. */
-static int unpack_image(const struct vm_config *cfg, uint8_t **img, size_t *len)
+static int unpack_image(const struct vm_config *cfg, uint8_t **img, size_t *len, char *how,
+			size_t howlen)
 {
 	enum dc_fmt f = dc_detect(*img, *len);
 	struct kblob b;
@@ -74,7 +75,7 @@ static int unpack_image(const struct vm_config *cfg, uint8_t **img, size_t *len)
 	memcpy(*img, b.p, b.len);
 	*len = b.len;
 	kblob_free(&b);
-	pr_debug("%s: %s Image decompressed on the host%s", what, dc_name(f), hit ? " (cached)" : "");
+	snprintf(how, howlen, ", %s, decompressed on the host%s", dc_name(f), hit ? " (cached)" : "");
 	return 0;
 }
 
@@ -89,11 +90,12 @@ int arch_load_guest(struct vm *vm)
 	uint8_t *img;
 	size_t len;
 	void *fdt;
+	char how[80] = "";
 	int ret;
 
 	if (load_kernel_file(cfg->kernel, &img, &len) < 0)
 		return -1;
-	if (unpack_image(cfg, &img, &len) < 0)
+	if (unpack_image(cfg, &img, &len, how, sizeof(how)) < 0)
 		goto err;
 	e = arm64_image_parse(img, len, &info);
 	if (e != ARM64_IMAGE_OK) {
@@ -135,8 +137,8 @@ int arch_load_guest(struct vm *vm)
 		return -1;
 	vm->arch->entry = kernel;
 	vm->arch->dtb = dtb;
-	pr_info("kernel: arm64 Image, %zu KiB at %#llx (text_offset %#llx); dtb at %#llx; initrd %llu KiB",
-		len >> 10, (unsigned long long)kernel, (unsigned long long)info.text_offset,
+	pr_info("kernel: arm64 Image%s, %zu KiB at %#llx (text_offset %#llx); dtb at %#llx; initrd %llu KiB",
+		how, len >> 10, (unsigned long long)kernel, (unsigned long long)info.text_offset,
 		(unsigned long long)dtb, (unsigned long long)(b.initrd_size >> 10));
 	return 0;
 err:

@@ -56,6 +56,55 @@ if want conlog; then
 	echo "@@CONLOG-JSON $(tr -d '\n' < /tmp/conlog.json | sed 's/.*"console": {\([^}]*\)}.*/\1/')"
 	echo "@@CASE conlog RC=$rc"
 fi
+# The host-side kernel loader (x86: the bzImage's payload decompressed and
+# relocated by airlock): KASLR differs between two boots (the first with
+# --no-cache, the second from the cache) and is off with nokaslr; gzip and
+# zstd payloads; a plain ELF vmlinux (no relocation table: no KASLR);
+# payloads that are corrupt, truncated, too big for --mem or not ELF fail
+# in one line with status 1 and leave nothing in the boot cache.
+run_case kaslr1 run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --log-level info --no-cache \
+	--cmdline "$CMD airlock.test=kaslr airlock.action=poweroff"
+run_case kaslr2 run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --log-level info \
+	--cmdline "$CMD airlock.test=kaslr airlock.action=poweroff"
+run_case nokaslr run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --log-level info \
+	--cmdline "$CMD nokaslr airlock.test=kaslr airlock.action=poweroff"
+for f in gzip zstd; do
+	[ -e "$L2DIR/bz-$f" ] && run_case "pay$f" run --kernel "$L2DIR/bz-$f" --initrd "$INITRD" --mem 192M \
+		--log-level info --cmdline "$CMD airlock.test=kaslr airlock.action=poweroff"
+done
+# arm64: a gzip'd Image (Image.gz), decompressed on the host.
+[ -e "$L2DIR/Image.gz" ] && run_case imagegz run --kernel "$L2DIR/Image.gz" --initrd "$INITRD" --mem 192M \
+	--log-level info --cmdline "$CMD airlock.action=poweroff"
+if want vmlinux && [ -e "$L2DIR/vmlinux.xz" ]; then
+	unxz -c "$L2DIR/vmlinux.xz" > /tmp/vmlinux
+	run_case vmlinux run --kernel /tmp/vmlinux --initrd "$INITRD" --mem 192M --log-level info \
+		--cmdline "$CMD airlock.test=kaslr airlock.action=poweroff"
+	rm -f /tmp/vmlinux
+fi
+if want badpayload && [ -e "$L2DIR/bad-corrupt" ]; then
+	echo "@@CASE badpayload BEGIN"
+	n0=$(ls /var/cache/airlock/boot 2>/dev/null | wc -l)
+	for k in bad-corrupt bad-trunc bad-nonelf; do
+		"$AIRLOCK" run --kernel "$L2DIR/$k" --mem 192M </dev/null >/dev/null 2>/tmp/bad.err
+		echo "@@BAD $k rc=$? lines=$(grep -c . /tmp/bad.err) $(head -n1 /tmp/bad.err)"
+	done
+	"$AIRLOCK" run --kernel "$KERNEL" --mem 48M --no-cache </dev/null >/dev/null 2>/tmp/bad.err
+	echo "@@BAD bomb rc=$? lines=$(grep -c . /tmp/bad.err) $(head -n1 /tmp/bad.err)"
+	echo "@@BAD cache $n0 $(ls /var/cache/airlock/boot 2>/dev/null | wc -l)"
+	echo "@@CASE badpayload RC=0"
+fi
+# The guest's clock keeps the host's pace across a sleep: each clock line
+# stamped with this host's uptime as it arrives.
+if want clock; then
+	echo "@@CASE clock BEGIN"
+	{ timeout "$BOOT_TIMEOUT" "$AIRLOCK" run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M \
+		--cmdline "$CMD airlock.test=clock airlock.action=poweroff" </dev/null 2>&1; echo "$?" > /tmp/clock.rc; } |
+	while IFS= read -r line; do
+		case $line in *AIRLOCK-CLOCK*) read -r up _ < /proc/uptime; echo "@@HOSTUP $up $line" ;; esac
+		echo "$line"
+	done
+	echo "@@CASE clock RC=$(cat /tmp/clock.rc)"
+fi
 run_case rng run --kernel "$KERNEL" --initrd "$INITRD" --mem 192M --isolation off --rng --log-level info \
 	--cmdline "$CMD airlock.action=poweroff"
 run_case mem512 run --kernel "$KERNEL" --initrd "$INITRD" --mem 512M \

@@ -23,6 +23,24 @@ guest_prepare() {
 	STATIC_AIRLOCK=$TOP/build/$(airlock_arch)-static/airlock
 }
 
+# Kernels for the host-side loader's cases, made from $KERNEL once per
+# kernel and script version (tests/boot/mkkernels.py; arm64: an Image.gz).
+# Prints their directory.
+test_kernels() {
+	key=$(cat "$KERNEL" "$TOP/tests/boot/mkkernels.py" | sha256sum | cut -c1-16)
+	dir=$AIRLOCK_CACHE/testkernels/$GARCH-$key
+	if [ ! -f "$dir/.done" ]; then
+		rm -rf "$dir" && mkdir -p "$dir" || return 1
+		if [ "$GARCH" = arm64 ]; then
+			gzip -6 -n -c "$KERNEL" > "$dir/Image.gz" || return 1
+		else
+			python3 "$TOP/tests/boot/mkkernels.py" "$KERNEL" "$dir" || return 1
+		fi
+		touch "$dir/.done"
+	fi
+	echo "$dir"
+}
+
 # The static airlock that runs inside L1.
 static_airlock_build() {
 	make -s -C "$TOP" ARCH="$(airlock_arch)" STATIC=1 "build/$(airlock_arch)-static/airlock" \
@@ -92,7 +110,8 @@ mount -t devtmpfs devtmpfs /dev
 for m in $(cat /mods/order); do insmod /mods/$m.ko 2>/dev/null || echo "@@L1 insmod $m failed"; done
 if [ -c /dev/kvm ]; then echo "@@L1 KVM-READY"; else echo "@@L1 NO-KVM"; fi
 dmesg | grep -m2 -e 'VHE mode initialized' -e 'Nested Virtualization enabled' | sed 's/^/@@L1 DMESG /' 
-MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
+# The boot cache lives in L1's RAM: a few kernels' worth.
+AIRLOCK_CACHE_MAX=320M MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 NESTED=1 sh /test.sh
 echo "@@L1 DONE"
 poweroff -f
 INIT
@@ -116,7 +135,7 @@ l1_chroot_script() {
 	mkdir -p /nr/proc /nr/sys /nr/dev /nr/tmp
 	mount --bind /proc /nr/proc && mount --bind /sys /nr/sys && mount --bind /dev /nr/dev
 	EOF
-	echo "chroot /nr env MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 sh $1"
+	echo "chroot /nr env AIRLOCK_CACHE_MAX=320M MEMSCAN=/bin/memscan AIRLOCK=/bin/airlock KERNEL=/l2/vmlinuz INITRD=/l2/initrd.gz L2DIR=/l2 sh $1"
 }
 
 # Stages QEMU (binary, libraries, firmware) into DIR for L1_EXTRA_ROOT, so

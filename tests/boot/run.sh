@@ -27,6 +27,8 @@ cp "$work/diskA.img" "$work/diskF.img"     # for the shipped virtio profile
 cp "$work/diskA.img" "$work/diskG.img"     # the hostile suite's target
 cp "$work/diskA.img" "$work/diskH.img"     # for strict27 (strict writes to diskC)
 cp "$TOP"/configs/*.conf "$work/"
+tk=$(test_kernels) || { echo "boot: cannot make the test kernels"; exit 1; }
+for f in "$tk"/*; do ln -s "$f" "$work/${f##*/}"; done
 cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
@@ -34,7 +36,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog clock imagegz rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -44,7 +46,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog kaslr1 kaslr2 nokaslr paygzip payzstd vmlinux badpayload clock rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -65,7 +67,7 @@ nested)
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
 			"$work/diskD.img" "$work/diskE.img" "$work/diskF.img" "$work/diskG.img" "$work/diskH.img" \
 			"$work/initrd-av.gz" \
-			"$work"/*.conf
+			"$work"/*.conf $(ls -d "$work"/bz-* "$work"/bad-* "$work"/vmlinux.xz "$work"/Image.gz 2>/dev/null)
 	}
 	l1_run_cases "$ALL_CASES" "$work/cases.list" build_l1 "$raw.ts"
 	cut -d' ' -f2- "$raw.ts" > "$raw" ;;
@@ -124,6 +126,49 @@ if expect conlog 0 "^@@CONLOG-UP [1-9]" "^@@CONLOG-JSON .*\"mark\": \"AIRLOCK-GU
 		bad conlog "lines ${1:-?}, stamped ${2:-?}, first byte ${first:-none} ms, mark ${mark:-none} ms"
 	fi
 fi
+# The host-side kernel loader.
+text_of() { section "$1" | sed -n 's/^AIRLOCK-TEXT \([0-9a-f]*\)$/\1/p' | head -n1; }
+if expect kaslr1 0 "xz payload decompressed on the host, at" "^AIRLOCK-TEXT " &&
+	expect_not kaslr1 "(cached)" && expect kaslr2 0 "xz payload decompressed on the host (cached), at"; then
+	ok "Debian's xz bzImage: its payload decompressed on the host and entered at its 64-bit entry; the second boot took it from the boot cache"
+	t1=$(text_of kaslr1) t2=$(text_of kaslr2)
+	if [ -n "$t1" ] && [ -n "$t2" ] && [ "$t1" != "$t2" ] && [ "$t1" != ffffffff81000000 ] &&
+		[ "$t2" != ffffffff81000000 ]; then
+		ok "KASLR kept: two boots, two kernel text addresses ($t1, $t2)"
+	else
+		bad kaslr2 "_text ${t1:-none} then ${t2:-none}: not randomized"
+	fi
+fi
+expect nokaslr 0 "^AIRLOCK-TEXT ffffffff81000000$" &&
+	ok "nokaslr: the kernel runs at its link address (_text ffffffff81000000)"
+for f in gzip zstd; do
+	expect "pay$f" 0 "$f payload decompressed on the host" "^AIRLOCK-GUEST-UP" &&
+		ok "a bzImage with a $f payload boots, decompressed on the host (_text $(text_of "pay$f"))"
+done
+expect vmlinux 0 "ELF, no relocation table: no KASLR" "^AIRLOCK-TEXT ffffffff81000000$" &&
+	ok "an ELF vmlinux boots at its link address"
+if expect badpayload 0 "^@@BAD cache "; then
+	badok=1
+	for k in "bad-corrupt:xz payload: corrupt compressed data" "bad-trunc:xz payload: truncated compressed data" \
+		"bad-nonelf:the xz payload is not a kernel: not an ELF file" "bomb:decompresses to more than --mem (48 MiB)"; do
+		has badpayload "^@@BAD ${k%%:*} rc=1 lines=1 .*${k#*:}" || { bad badpayload "${k%%:*}: $(section badpayload | grep "^@@BAD ${k%%:*} ")"; badok=0; }
+	done
+	set -- $(section badpayload | sed -n 's/^@@BAD cache //p')
+	[ "${1:-x}" = "${2:-y}" ] || { bad badpayload "the boot cache went from ${1:-?} to ${2:-?} entries"; badok=0; }
+	[ "$badok" = 1 ] && ok "corrupt, truncated, not-ELF and too-big payloads: one line each, status 1, nothing added to the boot cache"
+fi
+if expect clock 0 "^@@HOSTUP .*AIRLOCK-CLOCK1 " "^@@HOSTUP .*AIRLOCK-CLOCK2 "; then
+	set -- $(section clock | sed -n 's/^@@HOSTUP \([0-9.]*\) .*AIRLOCK-CLOCK[12] \([0-9.]*\).*/\1 \2/p' | tr '\n' ' ')
+	verdict=$(awk -v h1="$1" -v g1="$2" -v h2="$3" -v g2="$4" 'BEGIN {
+		h = h2 - h1; g = g2 - g1; d = g - h; if (d < 0) d = -d
+		printf "%s host %.2f s, guest %.2f s", (g >= 10 && d <= 2) ? "ok" : "bad", h, g }')
+	case $verdict in
+	ok*) ok "the guest's clock keeps the host's across a 10 s sleep (${verdict#ok })" ;;
+	*) bad clock "${verdict#bad }" ;;
+	esac
+fi
+expect imagegz 0 "arm64 Image, gzip, decompressed on the host" "^AIRLOCK-GUEST-UP" &&
+	ok "an Image.gz boots, decompressed on the host"
 expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
 	"^AIRLOCK-VIRTIO virtio0 0x0004 virtio_rng" "^AIRLOCK-HWRNG virtio_rng.0 64" \
 	"virtio-rng (00:0[0-9].0): [1-9][0-9]* requests, 0 ring refusals" &&

@@ -213,3 +213,42 @@ save("vhost_user", "features", bytes([0, 0]) + vhu_reply(1, struct.pack("<Q", 0x
 save("vhost_user", "ack", bytes([0x81, 0]) + vhu_reply(2, struct.pack("<Q", 0)))
 save("vhost_user", "vring-base", bytes([2, 1]) + vhu_reply(11, struct.pack("<II", 1, 77)))
 save("vhost_user", "config", bytes([3, 8]) + vhu_reply(24, struct.pack("<III", 0, 8, 0) + bytes(range(8))))
+
+# --- ELF kernels: a vmlinux with a PVH note and a relocation table after it
+def elf_seed(with_relocs):
+    e = bytearray(0x3100)
+    e[0:7] = b"\x7fELF\x02\x01\x01"
+    e[16:20] = struct.pack("<HH", 2, 62)              # ET_EXEC, x86_64
+    e[24:40] = struct.pack("<QQ", 0x1000010, 64)      # entry (physical), phoff
+    e[54:58] = struct.pack("<HH", 56, 2)
+    text = 0xffffffff81000000
+    e[64:120] = struct.pack("<IIQQQQQQ", 1, 5, 0x1000, text, 0x1000000, 0x2000, 0x3000, 0x200000)
+    e[120:176] = struct.pack("<IIQQQQQQ", 4, 4, 0x3000, 0, 0, 20, 20, 4)
+    e[0x3000:0x3014] = struct.pack("<III4sI", 4, 4, 18, b"Xen\0", 0x1000400)
+    if with_relocs:
+        e += struct.pack("<IIIIIII", 0, 0x81000100, 0, 0x81000108, 0, 0x8100010c, 0x81001000)
+    return e
+save("elf", "vmlinux", elf_seed(False))
+save("elf", "payload", elf_seed(True))
+
+# --- decompressors: byte 0 the format (0 gzip, 1 xz, 2 lzma, 3 zstd, 4 lz4,
+# 5 detect, 6 initrd), byte 1 the limit, then the stream -------------------
+import gzip
+import lzma
+import shutil
+import subprocess
+PLAIN = b"".join(b"070701%08x airlock seed %d\n" % (i, i) for i in range(200))
+save("decomp", "gzip", bytes([0, 10]) + gzip.compress(PLAIN, mtime=0))
+save("decomp", "xz", bytes([1, 10]) + lzma.compress(PLAIN, check=lzma.CHECK_CRC32))
+save("decomp", "lzma", bytes([2, 10]) + lzma.compress(PLAIN, format=lzma.FORMAT_ALONE))
+save("decomp", "detect", bytes([5, 0x8a]) + gzip.compress(PLAIN, mtime=0) + b"\0\0\0\0")
+for name, cmd, fmt in (("zstd", ["zstd", "-q", "-c"], 3), ("lz4", ["lz4", "-q", "-l", "-c"], 4)):
+    if shutil.which(cmd[0]):
+        save("decomp", name, bytes([fmt, 10]) + subprocess.run(cmd, input=PLAIN, capture_output=True, check=True).stdout)
+def newc(name, data):
+    h = b"070701" + b"".join(b"%08x" % v for v in (1, 0o100644, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0))
+    h += name + b"\0"
+    h += b"\0" * (-len(h) % 4) + data
+    return h + b"\0" * (-len(h) % 4)
+CPIO = newc(b"init", b"#!/bin/sh\n") + newc(b"TRAILER!!!", b"")
+save("decomp", "initrd", bytes([6, 10]) + CPIO + b"\0" * 8 + gzip.compress(CPIO, mtime=0))
