@@ -1,6 +1,7 @@
 /* airlock: a minimal KVM virtual machine monitor. */
 #include "cli.h"
 #include "kcache.h"
+#include "../lib/clock.h"
 #include "../lib/log.h"
 #include "stats.h"
 #include "vm.h"
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int status;
 
+	clock_mark_start();
 	log_init();
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
 	case CLI_HELP:

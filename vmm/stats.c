@@ -80,7 +80,8 @@ int stats_write_json(const struct run_summary *s, FILE *f)
 
 	fprintf(f, "{\n  \"exit_status\": %d,\n  \"exit_reason\": ", s->exit_status);
 	json_string(f, s->exit_why);
-	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"console\": {\"first_byte_ms\": ", s->strict ? "strict" : "off");
+	fprintf(f, ",\n  \"isolation\": \"%s\",\n  \"vmm_start_us\": %lld,\n  \"console\": {\"first_byte_ms\": ",
+		s->strict ? "strict" : "off", s->start_us);
 	json_ms(f, s->first_console_ms);
 	fprintf(f, ", \"mark\": ");
 	if (s->mark)

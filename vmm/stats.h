@@ -28,6 +28,7 @@ struct run_summary {
 	const char *mark;               /* --mark, or NULL */
 	long long first_console_ms;     /* ms from start to the guest's first console byte; -1: none */
 	long long mark_ms;              /* ... to the mark's first appearance; -1: never */
+	long long start_us;             /* main() to vCPU 0's first KVM_RUN; 0: never ran */
 };
 
 void stats_log(const struct run_summary *s);

@@ -37,6 +37,7 @@ struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd, vm_fd;
 	int run_size;             /* size of the kvm_run mapping */
+	long long start_us;       /* main() to vCPU 0's first KVM_RUN (the VMM's start time) */
 	struct guest_mem mem;
 	struct iobus bus;
 	struct pci_bus pci;

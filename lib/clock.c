@@ -1,0 +1,8 @@
+#include "clock.h"
+
+long long clock_start_us;
+
+void clock_mark_start(void)
+{
+	clock_start_us = mono_us();
+}
