@@ -67,8 +67,13 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 }
 
 /* The initrd as the guest gets it: decompressed on the host when it can be
- * (from the cache after the first time), else as it is in the file. */
-static int initrd_contents(const char *path, size_t limit, struct kblob *b, const char **how)
+ * (from the cache after the first time) and small enough, else as it is in
+ * the file. A plain initrd stays in guest RAM beside what the kernel
+ * unpacks from it until the kernel frees it, so twice its size must fit
+ * well within RAM: at most a quarter of it (ram) is handed over unpacked;
+ * a bigger one the kernel unpacks itself, as it always did. */
+static int initrd_contents(const char *path, size_t limit, uint64_t ram, struct kblob *b,
+			   const char **how)
 {
 	uint8_t *raw, *out;
 	size_t len, outlen;
@@ -82,6 +87,8 @@ static int initrd_contents(const char *path, size_t limit, struct kblob *b, cons
 		return -1;
 	}
 	*how = "as it is";
+	if (limit > ram / 4)
+		limit = (size_t)(ram / 4);
 	if (kcache_get("initrd", raw, len, b)) {
 		if (b->len <= limit) {
 			*how = "decompressed on the host, from the cache";
@@ -123,7 +130,8 @@ int load_initrd(struct guest_mem *mem, const char *path, uint64_t lowest, uint64
 	/* Too big as it is in the file: the same refusal as once it is read. */
 	if (stat(path, &st) == 0 && (uint64_t)st.st_size > room)
 		b.len = (size_t)st.st_size;
-	else if (initrd_contents(path, room > SIZE_MAX ? SIZE_MAX : (size_t)room, &b, &how) < 0)
+	else if (initrd_contents(path, room > SIZE_MAX ? SIZE_MAX : (size_t)room, mem->size, &b,
+				 &how) < 0)
 		return -1;
 	*size = b.len;
 	at = *size <= highest ? (highest - *size) & ~0xfffULL : 0;

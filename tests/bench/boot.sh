@@ -23,6 +23,7 @@ Q="qemu-system-x86_64 -enable-kvm -cpu host -m 256M -smp 1 -nodefaults -no-user-
 # arm64: QEMU's virt board has a PL011 (ttyAMA0) where airlock has a 16550.
 QA="qemu-system-aarch64 -M virt,gic-version=host -enable-kvm -cpu host -m 256M -smp 1 -nodefaults -no-user-config -nographic -serial stdio -no-reboot -kernel $KERNEL -initrd $INITRD"
 QCMD="console=ttyAMA0 quiet panic=-1 airlock.action=poweroff"
+VCMD="console=ttyS0 panic=-1 airlock.action=poweroff" VQCMD="console=ttyAMA0 panic=-1 airlock.action=poweroff"
 SCRIPT
 	echo "PEERS=\"$PEERS\""
 	if [ "$1" = rss ]; then
@@ -50,16 +51,35 @@ done
 SCRIPT
 		return
 	fi
+	# Cold: the boot cache empty (a fresh L1 each round; directly on this
+	# host, --no-cache), so airlock decompresses kernel and initrd itself.
+	if [ "$BENCH_MODE" = direct ]; then echo 'COLD=--no-cache'; else echo 'COLD='; fi
 	cat <<'SCRIPT'
-for who in airlock $PEERS; do
+A="$AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 256M --cpus 1 --stats-json /tmp/st.json"
+for who in airlock-cold airlock $PEERS; do
 	echo "@@BENCH $who START"
 	case $who in
-	airlock) timeout 300 $AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 256M --cpus 1 --cmdline "$CMD" </dev/null 2>&1 ;;
+	airlock-cold) timeout 300 $A $COLD --cmdline "$CMD" </dev/null 2>&1 ;;
+	airlock) timeout 300 $A --cmdline "$CMD" </dev/null 2>&1 ;;
 	microvm) timeout 300 $Q -M microvm -append "$CMD" </dev/null 2>&1 ;;
 	pc) timeout 300 $Q -M pc -append "$CMD" </dev/null 2>&1 ;;
 	virt) timeout 300 $QA -append "$QCMD" </dev/null 2>&1 ;;
 	esac
 	echo "@@BENCH $who END rc=$?"
+	case $who in airlock*) echo "@@JSON $who $(tr -d ' \n' < /tmp/st.json)" ;; esac
+	sleep 2
+done
+# The phases: the same boots with the console not quiet (first kernel
+# line, "Run /init", the marker).
+for who in airlock $PEERS; do
+	echo "@@BENCH v-$who START"
+	case $who in
+	airlock) timeout 300 $A --cmdline "$VCMD" </dev/null 2>&1 ;;
+	microvm) timeout 300 $Q -M microvm -append "$VCMD" </dev/null 2>&1 ;;
+	pc) timeout 300 $Q -M pc -append "$VCMD" </dev/null 2>&1 ;;
+	virt) timeout 300 $QA -append "$VQCMD" </dev/null 2>&1 ;;
+	esac
+	echo "@@BENCH v-$who END rc=$?"
 	sleep 2
 done
 SCRIPT
@@ -69,27 +89,68 @@ bench_setup
 bench_rounds round "$work/log" $(seq 1 "$RUNS") rss
 tr -d '\r' < "$work/log" > "$work/log2"
 
-# seconds from each START to the first marker after it, per VMM
+# Per run: seconds from START to the first kernel line ("Linux version"),
+# to "Run /init" and to the marker (only the marker with a quiet console).
 awk '
-	$2 == "@@BENCH" && $4 == "START" { who = $3; t0 = $1; seen = 0; next }
-	$2 == "@@BENCH" && $4 == "END" { if (!seen) print who, "FAILED", $5; who = ""; next }
-	index($0, "AIRLOCK-GUEST-UP") && who != "" && !seen { printf "%s %.2f\n", who, $1 - t0; seen = 1 }
+	$2 == "@@BENCH" && $4 == "START" { who = $3; t0 = $1; k = r = m = ""; next }
+	$2 == "@@BENCH" && $4 == "END" { if (m == "") print who, "FAILED", $5; else print who, m, (k == "" ? "-" : k), (r == "" ? "-" : r); who = ""; next }
+	who == "" { next }
+	index($0, "Linux version") && k == "" { k = sprintf("%.2f", $1 - t0) }
+	index($0, "Run /init as init process") && r == "" { r = sprintf("%.2f", $1 - t0) }
+	index($0, "AIRLOCK-GUEST-UP") && m == "" { m = sprintf("%.2f", $1 - t0) }
 ' "$work/log2" > "$work/times"
+col() { awk -v w="$1" -v c="$2" '$1 == w && $2 != "FAILED" && $c != "-" { print $c }' "$work/times"; }
 
 echo
-echo "Boot to the guest's init marker, seconds on L0's clock ($RUNS rounds, $GARCH guest):"
+echo "Boot to the guest's init marker, quiet console, seconds on L0's clock ($RUNS rounds, $GARCH guest):"
 med_microvm=0 med_pc=0 med_virt=0
-for who in airlock $PEERS; do
-	runs=$(awk -v w=$who '$1 == w && $2 != "FAILED" { printf "%s ", $2 }' "$work/times")
-	m=$(awk -v w=$who '$1 == w && $2 != "FAILED" { print $2 }' "$work/times" | bench_median)
-	eval "med_$who=$m"
-	printf '  %-8s median %6s   runs: %s\n' "$who" "$m" "$runs"
+for who in airlock airlock-cold $PEERS; do
+	m=$(col "$who" 2 | bench_median)
+	eval "med_$(echo "$who" | tr - _)=$m"
+	printf '  %-13s median %6s   runs: %s\n' "$who" "$m" "$(col "$who" 2 | tr '\n' ' ')"
 done
 grep FAILED "$work/times" | sed 's/^/  failed run: /' || true
-awk -v a="$med_airlock" -v m="$med_microvm" -v p="$med_pc" -v v="$med_virt" 'BEGIN {
-	if (m > 0) printf "  ratio airlock/QEMU microvm: %.2f\n", a / m
-	if (p > 0) printf "  ratio airlock/QEMU pc:      %.2f   (target <= 0.5)\n", a / p
-	if (v > 0) printf "  ratio airlock/QEMU virt:    %.2f   (target <= 0.5)\n", a / v }'
+for a in airlock airlock_cold; do
+	eval "am=\$med_$a"
+	awk -v n="$a" -v a="$am" -v m="$med_microvm" -v p="$med_pc" -v v="$med_virt" 'BEGIN {
+		sub("_", "-", n); t = (n == "airlock") ? "warm cache" : "cold cache"
+		if (m > 0) printf "  ratio %s/QEMU microvm: %.2f   (%s; target <= 0.5)\n", n, a / m, t
+		if (p > 0) printf "  ratio %s/QEMU pc:      %.2f   (%s; target <= 0.5)\n", n, a / p, t
+		if (v > 0) printf "  ratio %s/QEMU virt:    %.2f   (%s; target <= 0.8)\n", n, a / v, t }'
+done
+
+echo
+echo "Phases, console not quiet (medians, seconds from launch): first kernel line / Run /init / marker"
+for who in airlock $PEERS; do
+	printf '  %-13s %6s / %6s / %6s\n' "$who" "$(col "v-$who" 3 | bench_median)" \
+		"$(col "v-$who" 4 | bench_median)" "$(col "v-$who" 2 | bench_median)"
+done
+
+# airlock's own figures from --stats-json: its start time (main() to the
+# first KVM_RUN) and vCPU exits by reason, per boot.
+echo
+echo "airlock per boot (medians over $RUNS rounds): VMM start (main() to first KVM_RUN) and exits by reason"
+for who in airlock-cold airlock; do
+	sed -n "s/^[0-9.]* @@JSON $who //p" "$work/log2" > "$work/json-$who"
+	j() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$work/json-$who" | bench_median; }
+	jx() { sed -n "s/.*\"exits\":{[^}]*\"$1\":\([0-9]*\).*/\1/p" "$work/json-$who" | bench_median; }
+	printf '  %-13s start %s ms   exits: mmio %s  io %s  interrupted %s  other %s\n' "$who" \
+		"$(awk -v u="$(j vmm_start_us)" 'BEGIN { printf "%.1f", u / 1000 }')" \
+		"$(jx mmio)" "$(jx io)" "$(jx intr)" "$(jx other)"
+done
+# On this host itself, where it has a /dev/kvm (however slow): the start
+# time outside the emulated L1, 5 runs each, cold (--no-cache) and warm.
+if [ -w /dev/kvm ]; then
+	for c in cold warm; do
+		for i in 1 2 3 4 5; do
+			"$TOP/airlock" run --kernel "$KERNEL" --initrd "$GUEST_INITRD" --mem 256M --timeout 1 \
+				$([ $c = cold ] && echo --no-cache) --stats-json "$work/d.json" </dev/null >/dev/null 2>&1
+			sed -n 's/.*"vmm_start_us": \([0-9]*\).*/\1/p' "$work/d.json"
+		done | bench_median > "$work/start-$c"
+	done
+	echo "  on this host directly: start $(awk -v c="$(cat "$work/start-cold")" -v w="$(cat "$work/start-warm")" \
+		'BEGIN { printf "cold %.1f ms, warm %.1f ms", c / 1000, w / 1000 }') (target <= 10 ms)"
+fi
 
 if [ "$GARCH" = amd64 ]; then
 	strip -o "$work/airlock.stripped" "$TOP/airlock"
