@@ -56,32 +56,24 @@ SCRIPT
 	if [ "$BENCH_MODE" = direct ]; then echo 'COLD=--no-cache'; else echo 'COLD='; fi
 	cat <<'SCRIPT'
 A="$AIRLOCK run --kernel $KERNEL --initrd $INITRD --mem 256M --cpus 1 --stats-json /tmp/st.json"
-for who in airlock-cold airlock $PEERS; do
-	echo "@@BENCH $who START"
-	case $who in
-	airlock-cold) timeout 300 $A $COLD --cmdline "$CMD" </dev/null 2>&1 ;;
-	airlock) timeout 300 $A --cmdline "$CMD" </dev/null 2>&1 ;;
-	microvm) timeout 300 $Q -M microvm -append "$CMD" </dev/null 2>&1 ;;
-	pc) timeout 300 $Q -M pc -append "$CMD" </dev/null 2>&1 ;;
-	virt) timeout 300 $QA -append "$QCMD" </dev/null 2>&1 ;;
-	esac
-	echo "@@BENCH $who END rc=$?"
-	case $who in airlock*) echo "@@JSON $who $(tr -d ' \n' < /tmp/st.json)" ;; esac
+# one WHO CMDLINE ARM-QEMU-CMDLINE: one boot, timed by its marker lines.
+one() {
+	echo "@@BENCH $1 START"
+	case ${1#v-} in
+	airlock-cold) timeout 300 $A $COLD --cmdline "$2" ;;
+	airlock) timeout 300 $A --cmdline "$2" ;;
+	microvm) timeout 300 $Q -M microvm -append "$2" ;;
+	pc) timeout 300 $Q -M pc -append "$2" ;;
+	virt) timeout 300 $QA -append "$3" ;;
+	esac </dev/null 2>&1
+	echo "@@BENCH $1 END rc=$?"
+	case $1 in airlock*) echo "@@JSON $1 $(tr -d ' \n' < /tmp/st.json)" ;; esac
 	sleep 2
-done
+}
+for who in airlock-cold airlock $PEERS; do one "$who" "$CMD" "$QCMD"; done
 # The phases: the same boots with the console not quiet (first kernel
 # line, "Run /init", the marker).
-for who in airlock $PEERS; do
-	echo "@@BENCH v-$who START"
-	case $who in
-	airlock) timeout 300 $A --cmdline "$VCMD" </dev/null 2>&1 ;;
-	microvm) timeout 300 $Q -M microvm -append "$VCMD" </dev/null 2>&1 ;;
-	pc) timeout 300 $Q -M pc -append "$VCMD" </dev/null 2>&1 ;;
-	virt) timeout 300 $QA -append "$VQCMD" </dev/null 2>&1 ;;
-	esac
-	echo "@@BENCH v-$who END rc=$?"
-	sleep 2
-done
+for who in airlock $PEERS; do one "v-$who" "$VCMD" "$VQCMD"; done
 SCRIPT
 }
 
@@ -143,6 +135,7 @@ done
 if [ -w /dev/kvm ]; then
 	for c in cold warm; do
 		for i in 1 2 3 4 5; do
+			rm -f "$work/d.json"
 			"$TOP/airlock" run --kernel "$KERNEL" --initrd "$GUEST_INITRD" --mem 256M --timeout 1 \
 				$([ $c = cold ] && echo --no-cache) --stats-json "$work/d.json" </dev/null >/dev/null 2>&1
 			sed -n 's/.*"vmm_start_us": \([0-9]*\).*/\1/p' "$work/d.json"
