@@ -22,7 +22,7 @@ endif
 PREFIX    ?= /usr/local
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP
-LDLIBS    += -lseccomp -llzma -lzstd -lz -llz4 -lpthread
+LDLIBS    += -lseccomp -llzma -lzstd -lz -llz4 -lnettle -lpthread
 ifeq ($(ARCH),arm64)
 LDLIBS    := -lfdt $(LDLIBS)
 endif
@@ -107,10 +107,10 @@ $(FUZZ_BUILD)/libfuzz.a: $(FUZZ_OBJS)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_virtio_%: tests/fuzz/fuzz_virtio.c $(FUZZ_BUILD)/libfuzz.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -llzma -lzstd -lz -llz4 -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -llzma -lzstd -lz -llz4 -lnettle -lpthread
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libfuzz.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -llzma -lzstd -lz -llz4 -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libfuzz.a -lseccomp -llzma -lzstd -lz -llz4 -lnettle -lpthread
 
 fuzz-build: $(FUZZ_BINS)
 

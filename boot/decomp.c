@@ -227,6 +227,10 @@ static enum dc_err do_lz4(const uint8_t *in, size_t len, struct obuf *o, size_t 
 
 		if (csize == LZ4_LEGACY_MAGIC || csize > len - pos - 4 || csize == 0)
 			break;
+		if (csize > (uint32_t)LZ4_compressBound(LZ4_LEGACY_BLOCK)) {
+			e = DC_CORRUPT;       /* no 8 MiB block compresses to more */
+			break;
+		}
 		while (o->cap - o->len < LZ4_LEGACY_BLOCK && o->cap < o->limit)
 			if ((e = obuf_grow(o)) != DC_OK)
 				goto out;

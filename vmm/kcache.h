@@ -2,12 +2,12 @@
  * decompressed payload, an unpacked initrd), kept so the next boot of the
  * same file skips the work. In $XDG_CACHE_HOME/airlock/boot (~/.cache/...),
  * or /var/cache/airlock/boot as root. An entry is named by its kind and its
- * input's length and CRC-64 and holds them again in its header, with its own
- * length and CRC-64, all checked before it is used; entries are written
- * whole to a temporary file and renamed; the least recently used go when
- * the cache passes its bound (AIRLOCK_CACHE_MAX, default 1 GiB). The cache
- * detects change and corruption, not an attacker: its directory must be
- * the user's (or root's) and not writable by anyone else, or it is not used. */
+ * input's SHA-256 and holds them again in its header (with the input's
+ * length), with its own length and CRC-64, all checked before it is used;
+ * entries are written whole to a temporary file (0600) and renamed; the
+ * least recently used go when the cache passes its bound (AIRLOCK_CACHE_MAX,
+ * default 1 GiB). The directory (0700) must be the user's (or root's) and
+ * not writable by anyone else, or it is not used. */
 #ifndef AIRLOCK_KCACHE_H
 #define AIRLOCK_KCACHE_H
 

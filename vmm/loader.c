@@ -3,6 +3,7 @@
 #include "loader.h"
 
 #include "../boot/initrd.h"
+#include "../lib/clock.h"
 #include "../lib/log.h"
 #include "util.h"
 
@@ -36,11 +37,14 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 	size_t n, used;
 	enum dc_err e;
 
+	long long t0 = mono_us();
+
 	*hit = 0;
 	if (kcache_get(kind, in, len, out)) {
 		/* Checked again: the entry's key held, but the check is the loader's. */
 		if (!check || !check(out->p, out->len)) {
 			*hit = 1;
+			pr_debug("%s: from the boot cache in %lld us", what, mono_us() - t0);
 			return 0;
 		}
 		kblob_free(out);
@@ -59,6 +63,7 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 		free(buf);
 		return -1;
 	}
+	pr_debug("%s: %s payload decompressed in %lld us", what, dc_name(f), mono_us() - t0);
 	kcache_put(kind, in, len, buf, n);
 	out->heap = buf;
 	out->p = buf;
@@ -124,6 +129,7 @@ int load_initrd(struct guest_mem *mem, const char *path, uint64_t lowest, uint64
 	uint64_t room = highest > lowest ? highest - lowest : 0, at;
 	struct kblob b = { 0 };
 	const char *how = "as it is";
+	long long t0 = mono_us();
 
 	struct stat st;
 
@@ -142,7 +148,8 @@ int load_initrd(struct guest_mem *mem, const char *path, uint64_t lowest, uint64
 		return -1;
 	}
 	memcpy(guest_mem_ptr(mem, at, *size), b.p, *size);
-	pr_debug("initrd %s: %llu KiB, %s", path, (unsigned long long)(*size >> 10), how);
+	pr_debug("initrd %s: %llu KiB, %s, in %lld us", path, (unsigned long long)(*size >> 10), how,
+		 mono_us() - t0);
 	kblob_free(&b);
 	*addr = at;
 	return 0;

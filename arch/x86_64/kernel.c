@@ -2,6 +2,7 @@
 #include "layout.h"
 
 #include "../arch.h"
+#include "../../lib/clock.h"
 #include "../../lib/log.h"
 #include "../../vmm/loader.h"
 #include "../../vmm/util.h"
@@ -13,13 +14,15 @@
 
 #define MIN_ALIGN MIB(2)            /* startup_64 runs only 2 MiB-aligned */
 
-/* word appears in the command line as a whole word. */
-static int has_word(const char *s, const char *w)
+/* The command line has a parameter w (a whole word, or w=...), with
+ * Linux's separators: any byte up to ' '. */
+static int has_param(const char *s, const char *w)
 {
 	size_t n = strlen(w);
 
 	for (const char *p = s; (p = strstr(p, w)); p += n)
-		if ((p == s || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+		if ((p == s || (unsigned char)p[-1] <= ' ') &&
+		    ((unsigned char)p[n] <= ' ' || p[n] == '='))
 			return 1;
 	return 0;
 }
@@ -61,9 +64,13 @@ static int from_bzimage(const struct vm_config *cfg, const uint8_t *img, struct 
 	if (f == DC_NONE || f == DC_BZIP2 || f == DC_LZO)
 		return classic(k, cfg->kernel, f == DC_NONE ? "payload format unknown"
 				: f == DC_BZIP2 ? "bzip2 payload" : "lzo payload"), 0;
+	if (!nokaslr && !i->relocatable)
+		return classic(k, cfg->kernel, "not relocatable (and no nokaslr)"), 0;
 	snprintf(what, sizeof(what), "kernel %s", cfg->kernel);
-	/* The payload ends in its decompressed length: a first guess only. */
-	if (loader_inflate(what, "x86-vmlinux", f, payload, i->payload_length, cfg->mem_size,
+	/* The payload ends in its decompressed length: a first guess only.
+	 * No kernel is 1 GiB: that bounds the host's memory too. */
+	if (loader_inflate(what, "x86-vmlinux", f, payload, i->payload_length,
+			   cfg->mem_size < X86_KERNEL_IMAGE_SIZE ? cfg->mem_size : X86_KERNEL_IMAGE_SIZE,
 			   le32(payload + i->payload_length - 4), check_elf, &k->elf, &hit) < 0)
 		return -1;
 	elf_parse(k->elf.p, k->elf.len, ELF_EM_X86_64, &k->e);
@@ -71,9 +78,8 @@ static int from_bzimage(const struct vm_config *cfg, const uint8_t *img, struct 
 	k->kaslr = !nokaslr && i->relocatable &&
 		   x86_relocs_find(k->elf.p, k->elf.len, (size_t)k->e.file_end, &k->relocs) == 0;
 	if (!nokaslr && !k->kaslr)
-		return classic(k, cfg->kernel, i->relocatable
-			       ? "no relocation table after its payload's ELF (and no nokaslr)"
-			       : "not relocatable (and no nokaslr)"), 0;
+		return classic(k, cfg->kernel,
+			       "no relocation table after its payload's ELF (and no nokaslr)"), 0;
 	snprintf(k->how, sizeof(k->how), "%s payload decompressed on the host%s", dc_name(f),
 		 hit ? " (cached)" : "");
 	return 1;
@@ -83,7 +89,7 @@ int x86_kernel_prepare(const struct vm_config *cfg, const uint8_t *img, size_t l
 		       struct x86_kernel *k)
 {
 	const char *cmd = cfg->cmdline ? cfg->cmdline : arch_default_cmdline;
-	int nokaslr = has_word(cmd, "nokaslr"), r;
+	int nokaslr = has_param(cmd, "nokaslr"), r;
 	enum bz_err bz;
 	char why[128];
 
@@ -125,6 +131,10 @@ int x86_kernel_prepare(const struct vm_config *cfg, const uint8_t *img, size_t l
 		k->align = MIN_ALIGN;
 	if (k->load_phys & (MIN_ALIGN - 1))
 		k->kaslr = 0;
+	/* The decompressor keeps a randomized kernel inside mem= and out of
+	 * memmap= ranges; airlock does not parse them: with either, the
+	 * kernel stays at its load address (the virtual offset still moves). */
+	k->fixed_phys = has_param(cmd, "mem") || has_param(cmd, "memmap");
 	k->host = 1;
 	return 0;
 }
@@ -143,6 +153,7 @@ int x86_kernel_place(const struct vm_config *cfg, struct guest_mem *mem, struct 
 		     uint64_t top, uint64_t *entry, uint64_t *base)
 {
 	uint64_t b = k->load_phys, delta = 0;
+	long long t0, t1;
 	uint8_t *dst;
 
 	if (b + k->span > top || !mem_layout_contains(&mem->layout, b, k->span)) {
@@ -154,11 +165,13 @@ int x86_kernel_place(const struct vm_config *cfg, struct guest_mem *mem, struct 
 	if (k->kaslr) {
 		/* As the decompressor: a physical slot anywhere the image fits
 		 * below top, and a virtual one in the kernel image's 1 GiB. */
-		b += random_slot(top - k->span - b, k->align);
+		if (!k->fixed_phys)
+			b += random_slot(top - k->span - b, k->align);
 		if (k->load_phys + k->span <= X86_KERNEL_IMAGE_SIZE)
 			delta = random_slot(X86_KERNEL_IMAGE_SIZE - k->load_phys - k->span, k->align);
 	}
 	dst = guest_mem_ptr(mem, b, k->span);
+	t0 = mono_us();
 	for (unsigned i = 0; i < k->e.nseg; i++) {
 		const struct elf_seg *s = &k->e.seg[i];
 		uint8_t *d = dst + (s->paddr - k->load_phys);
@@ -166,14 +179,16 @@ int x86_kernel_place(const struct vm_config *cfg, struct guest_mem *mem, struct 
 		memcpy(d, k->elf.p + s->offset, s->filesz);
 		memset(d + s->filesz, 0, s->memsz - s->filesz);
 	}
+	t1 = mono_us();
 	if (delta && x86_relocs_apply(&k->relocs, dst, k->span, k->load_phys, delta) < 0) {
 		pr_err("kernel %s: a relocation points outside the kernel", cfg->kernel);
 		return -1;
 	}
 	*entry = b + (k->e.entry - k->load_phys);
 	*base = b;
-	pr_debug("kernel: KASLR %s: physical %#llx, virtual offset %#llx",
-		 k->kaslr ? "on" : "off", (unsigned long long)b, (unsigned long long)delta);
+	pr_debug("kernel: KASLR %s: physical %#llx, virtual offset %#llx; segments copied in %lld us, relocated in %lld us",
+		 k->kaslr ? "on" : "off", (unsigned long long)b, (unsigned long long)delta, t1 - t0,
+		 mono_us() - t1);
 	return 0;
 }
 

@@ -25,6 +25,7 @@ struct x86_kernel {
 	struct elf_info e;
 	struct x86_relocs relocs;
 	int kaslr;
+	int fixed_phys;            /* mem= or memmap=: no physical randomization */
 	uint64_t load_phys, span, align;
 	char how[96];              /* for the kernel's info line */
 	uint8_t synth[BZ_SYNTH_HDR_SIZE];

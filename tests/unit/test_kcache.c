@@ -48,7 +48,7 @@ static int setup(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/kcache-test.XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	chmod(dir, 0700);
+	chmod(dir, 0755);                 /* made private by the cache itself */
 	for (size_t i = 0; i < sizeof(in1); i++) {
 		in1[i] = (uint8_t)i;
 		in2[i] = (uint8_t)(i * 7);
@@ -78,6 +78,14 @@ static void a_stored_entry_is_found_for_the_same_input_only(void **state)
 	assert_int_equal(kcache_get("x86-vmlinux", in1, sizeof(in1), &b), 0);
 	kcache_put("x86-vmlinux", in1, sizeof(in1), out1, sizeof(out1));
 	assert_int_equal(entries(), 1);
+	/* Private: a decompressed initrd may hold secrets. */
+	char path[NAME_BUF];
+	struct stat st;
+	entry(path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
 	assert_int_equal(kcache_get("x86-vmlinux", in1, sizeof(in1), &b), 1);
 	assert_int_equal(b.len, sizeof(out1));
 	assert_memory_equal(b.p, out1, sizeof(out1));
