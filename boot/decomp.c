@@ -59,6 +59,11 @@ const char *dc_strerror(enum dc_err e)
 	return "?";
 }
 
+int dc_worth_caching(enum dc_fmt f)
+{
+	return f == DC_XZ || f == DC_LZMA;
+}
+
 /* The output buffer: grows by doubling up to the limit. */
 struct obuf {
 	uint8_t *p;

@@ -23,6 +23,11 @@ enum dc_fmt dc_detect(const uint8_t *p, size_t len);
 const char *dc_name(enum dc_fmt f);
 const char *dc_strerror(enum dc_err e);
 
+/* Slow enough to decompress that keeping the result pays: xz and lzma
+ * (about 100 MB/s of output on this machine; gzip, zstd and lz4 inflate
+ * faster than a cache entry is hashed, read and checked). */
+int dc_worth_caching(enum dc_fmt f);
+
 /* Decompresses the one stream at the start of in (trailing bytes are left:
  * *used says how many were the stream's) into a new malloc'd buffer of at
  * most limit bytes. hint, if not 0, is the expected output size (a first

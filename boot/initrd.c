@@ -140,3 +140,21 @@ cannot:
 	free(o);
 	return INITRD_CANNOT;
 }
+
+int initrd_first_format(const uint8_t *in, size_t len)
+{
+	size_t pos = 0, n;
+
+	while (pos < len) {
+		if (!in[pos]) {
+			pos++;
+		} else if (in[pos] == '0') {
+			if ((n = cpio_len(in + pos, len - pos)) == 0)
+				return DC_NONE;
+			pos += n;
+		} else {
+			return dc_detect(in + pos, len - pos);
+		}
+	}
+	return DC_NONE;
+}

@@ -20,4 +20,8 @@ enum initrd_res {
 enum initrd_res initrd_unpack(const uint8_t *in, size_t len, size_t limit, uint8_t **out,
 			      size_t *outlen, const char **why);
 
+/* The format of the first compressed part (after any plain archives), or
+ * DC_NONE: what decides whether unpacking is worth caching. */
+int initrd_first_format(const uint8_t *in, size_t len);
+
 #endif

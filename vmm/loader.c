@@ -40,7 +40,7 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 	long long t0 = mono_us();
 
 	*hit = 0;
-	if (kcache_get(kind, in, len, out)) {
+	if (dc_worth_caching(f) && kcache_get(kind, in, len, out)) {
 		/* Checked again: the entry's key held, but the check is the loader's. */
 		if (!check || !check(out->p, out->len)) {
 			*hit = 1;
@@ -64,7 +64,8 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 		return -1;
 	}
 	pr_debug("%s: %s payload decompressed in %lld us", what, dc_name(f), mono_us() - t0);
-	kcache_put(kind, in, len, buf, n);
+	if (dc_worth_caching(f))
+		kcache_put(kind, in, len, buf, n);
 	out->heap = buf;
 	out->p = buf;
 	out->len = n;
@@ -83,7 +84,7 @@ static int initrd_contents(const char *path, size_t limit, uint64_t ram, struct 
 	uint8_t *raw, *out;
 	size_t len, outlen;
 	const char *why;
-	int ret = file_read_all(path, &raw, &len, limit ? limit : 1);
+	int cache, ret = file_read_all(path, &raw, &len, limit ? limit : 1);
 
 	memset(b, 0, sizeof(*b));
 	if (ret < 0) {
@@ -94,7 +95,8 @@ static int initrd_contents(const char *path, size_t limit, uint64_t ram, struct 
 	*how = "as it is";
 	if (limit > ram / 4)
 		limit = (size_t)(ram / 4);
-	if (kcache_get("initrd", raw, len, b)) {
+	cache = dc_worth_caching((enum dc_fmt)initrd_first_format(raw, len));
+	if (cache && kcache_get("initrd", raw, len, b)) {
 		if (b->len <= limit) {
 			*how = "decompressed on the host, from the cache";
 			free(raw);
@@ -104,7 +106,8 @@ static int initrd_contents(const char *path, size_t limit, uint64_t ram, struct 
 	}
 	switch (initrd_unpack(raw, len, limit, &out, &outlen, &why)) {
 	case INITRD_UNPACKED:
-		kcache_put("initrd", raw, len, out, outlen);
+		if (cache)
+			kcache_put("initrd", raw, len, out, outlen);
 		free(raw);
 		b->heap = out;
 		b->p = out;

@@ -12,6 +12,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "boot/decomp.h"
 #include "boot/initrd.h"
 
 /* One newc archive: a file NAME with DATA, then the trailer. */
@@ -90,6 +91,11 @@ static void microcode_then_compressed_parts_are_unpacked_in_order(void **state)
 	assert_memory_equal(out + na, b, nb);
 	assert_memory_equal(out + na + nb, b, nb);
 	free(out);
+	/* What decides caching: the first compressed part, past the microcode. */
+	assert_int_equal(initrd_first_format(in, pos), DC_GZIP);
+	assert_int_equal(initrd_first_format(a, na), DC_NONE);
+	assert_false(dc_worth_caching(DC_GZIP));
+	assert_true(dc_worth_caching(DC_XZ));
 	/* Above the limit it is handed over as it is. */
 	assert_int_equal(initrd_unpack(in, pos, na + nb, &out, &outlen, &why), INITRD_CANNOT);
 	assert_null(out);
