@@ -72,6 +72,9 @@ for f in gzip zstd; do
 	[ -e "$L2DIR/bz-$f" ] && run_case "pay$f" run --kernel "$L2DIR/bz-$f" --initrd "$INITRD" --mem 192M \
 		--log-level info --cmdline "$CMD airlock.test=kaslr airlock.action=poweroff"
 done
+# An xz initrd (slow for the kernel to inflate) is handed over unpacked.
+[ -e "$L2DIR/initrd.xz" ] && run_case initrdxz run --kernel "$KERNEL" --initrd "$L2DIR/initrd.xz" --mem 192M \
+	--log-level info --cmdline "$CMD airlock.action=poweroff"
 # arm64: a gzip'd Image (Image.gz), decompressed on the host.
 [ -e "$L2DIR/Image.gz" ] && run_case imagegz run --kernel "$L2DIR/Image.gz" --initrd "$INITRD" --mem 192M \
 	--log-level info --cmdline "$CMD airlock.action=poweroff"

@@ -29,6 +29,7 @@ cp "$work/diskA.img" "$work/diskH.img"     # for strict27 (strict writes to disk
 cp "$TOP"/configs/*.conf "$work/"
 tk=$(test_kernels) || { echo "boot: cannot make the test kernels"; exit 1; }
 for f in "$tk"/*; do ln -s "$f" "$work/${f##*/}"; done
+gzip -dc "$GUEST_INITRD" | xz -3 --check=crc32 -c > "$work/initrd.xz"
 cp "$GUEST_INITRD_AV" "$work/initrd-av.gz"
 sha_a=$(sha256sum "$work/diskA.img" | cut -d' ' -f1)
 sha_b=$(head -c $((1024 * 1024)) "$work/diskB.img" | sha256sum | cut -d' ' -f1)
@@ -36,7 +37,7 @@ sha_a4=$(head -c $((4 * 1024 * 1024)) "$work/diskA.img" | sha256sum | cut -d' ' 
 
 if [ "$GARCH" = arm64 ]; then
 	# No x86 boot-protocol cases; dump-dtb instead.
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog clock imagegz rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog clock imagegz initrdxz rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel toosmall badcpus nokvm dumpdtb"}
 	host_desc="emulated arm64 host, GICv${L1_GIC:-3}${L1_APPEND:+, $L1_APPEND}"
 	cfg_desc="ECAM, device tree"
 	notkernel="arm64 Image"
@@ -46,7 +47,7 @@ if [ "$GARCH" = arm64 ]; then
 		msi="ITS-MSI" msi_desc="GICv3 ITS"
 	fi
 else
-	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog kaslr1 kaslr2 nokaslr paygzip payzstd vmlinux badpayload clock rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
+	ALL_CASES=${BOOT_CASES:-"cpus2 reboot panic panicnoscan panichang timeout rebootcode conlog kaslr1 kaslr2 nokaslr paygzip payzstd vmlinux badpayload clock initrdxz rng blk net strictstock strict strict27 hostile hsuite sbmaps sbsigsys sbkill sboff takeover noaccplat hostdmb lifecycle profmin profvirtio locked mem512 stdin hvc hvcsb hvcsb27 badkernel oldproto triplefault toosmall badcpus nokvm"}
 	host_desc="emulated SVM"
 	cfg_desc="mechanism #1, ACPI PCI0"
 	notkernel="not a bzImage"
@@ -67,7 +68,7 @@ nested)
 			"$work/triplefault.bzimage" "$work/cases.list" "$work/diskA.img" "$work/diskB.img" "$work/diskC.img" \
 			"$work/diskD.img" "$work/diskE.img" "$work/diskF.img" "$work/diskG.img" "$work/diskH.img" \
 			"$work/initrd-av.gz" \
-			"$work"/*.conf $(ls -d "$work"/bz-* "$work"/bad-* "$work"/vmlinux.xz "$work"/Image.gz 2>/dev/null)
+			"$work"/*.conf $(ls -d "$work"/bz-* "$work"/bad-* "$work"/vmlinux.xz "$work"/Image.gz "$work"/initrd.xz 2>/dev/null)
 	}
 	l1_run_cases "$ALL_CASES" "$work/cases.list" build_l1 "$raw.ts"
 	cut -d' ' -f2- "$raw.ts" > "$raw" ;;
@@ -167,6 +168,8 @@ if expect clock 0 "^@@HOSTUP .*AIRLOCK-CLOCK1 " "^@@HOSTUP .*AIRLOCK-CLOCK2 "; t
 	*) bad clock "${verdict#bad }" ;;
 	esac
 fi
+expect initrdxz 0 "initrd .*initrd.xz: [0-9]* KiB, decompressed on the host" "^AIRLOCK-GUEST-UP" &&
+	ok "an xz initrd is handed over unpacked (gzip, zstd and lz4 ones go as they are)"
 expect imagegz 0 "arm64 Image, gzip, decompressed on the host" "^AIRLOCK-GUEST-UP" &&
 	ok "an Image.gz boots, decompressed on the host"
 expect rng 0 "^AIRLOCK-PCI 0000:00:01.0 0x1af4 0x1044 0x00ff00" \
