@@ -1,15 +1,8 @@
 #include "arm64_image.h"
 
+#include "../lib/le.h"
+
 #include <string.h>
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
 
 enum arm64_image_err arm64_image_parse(const uint8_t *img, size_t len,
 				       struct arm64_image_info *info)

@@ -1,5 +1,7 @@
 #include "bzimage.h"
 
+#include "../lib/le.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -39,9 +41,6 @@
 #define XLF_KERNEL_64 0x01
 #define HDRS_MAGIC    0x53726448u   /* "HdrS" */
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return rd16(p) | (uint32_t)rd16(p + 2) << 16; }
-static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void wr32(uint8_t *p, uint32_t v) { wr16(p, (uint16_t)v); wr16(p + 2, (uint16_t)(v >> 16)); }
 static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (uint32_t)(v >> 32)); }
@@ -51,17 +50,17 @@ enum bz_err bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *i
 	unsigned sects;
 
 	memset(info, 0, sizeof(*info));
-	if (len < OFF_HEADER + 4 || rd16(img + OFF_BOOT_FLAG) != 0xaa55 ||
-	    rd32(img + OFF_HEADER) != HDRS_MAGIC)
+	if (len < OFF_HEADER + 4 || le16(img + OFF_BOOT_FLAG) != 0xaa55 ||
+	    le32(img + OFF_HEADER) != HDRS_MAGIC)
 		return BZ_BAD_MAGIC;
 	if (len < 1024)
 		return BZ_TRUNCATED;
-	info->version = rd16(img + OFF_VERSION);
+	info->version = le16(img + OFF_VERSION);
 	if (info->version < BZ_MIN_VERSION)
 		return BZ_OLD_PROTOCOL;
 	if (!(img[OFF_LOADFLAGS] & LOADED_HIGH))
 		return BZ_NOT_BZIMAGE;
-	info->xloadflags = rd16(img + OFF_XLOADFLAGS);
+	info->xloadflags = le16(img + OFF_XLOADFLAGS);
 	if (!(info->xloadflags & XLF_KERNEL_64))
 		return BZ_NO_64BIT;
 
@@ -84,14 +83,14 @@ enum bz_err bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *i
 	if (info->hdr_end > info->setup_size)
 		return BZ_BAD_SETUP;
 
-	info->initrd_addr_max = rd32(img + OFF_INITRD_MAX);
-	info->kernel_alignment = rd32(img + OFF_KERNEL_ALIGN);
+	info->initrd_addr_max = le32(img + OFF_INITRD_MAX);
+	info->kernel_alignment = le32(img + OFF_KERNEL_ALIGN);
 	info->relocatable = img[OFF_RELOCATABLE];
-	info->cmdline_size = rd32(img + OFF_CMDLINE_SIZE);
-	info->pref_address = rd64(img + OFF_PREF_ADDRESS);
-	info->init_size = rd32(img + OFF_INIT_SIZE);
-	info->payload_offset = rd32(img + OFF_PAYLOAD_OFF);
-	info->payload_length = rd32(img + OFF_PAYLOAD_LEN);
+	info->cmdline_size = le32(img + OFF_CMDLINE_SIZE);
+	info->pref_address = le64(img + OFF_PREF_ADDRESS);
+	info->init_size = le32(img + OFF_INIT_SIZE);
+	info->payload_offset = le32(img + OFF_PAYLOAD_OFF);
+	info->payload_length = le32(img + OFF_PAYLOAD_LEN);
 	if (info->init_size < info->kernel_size)
 		info->init_size = info->kernel_size;
 	/* Where the kernel runs ends at pref_address + init_size. */

@@ -1,5 +1,7 @@
 #include "decomp.h"
 
+#include "../lib/le.h"
+
 #include <lz4.h>
 #include <lzma.h>
 #include <stdlib.h>
@@ -212,7 +214,6 @@ static enum dc_err do_zstd(const uint8_t *in, size_t len, struct obuf *o, size_t
 	return e;
 }
 
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 /* lz4's legacy format (lz4 -l), which the kernel uses: the magic, then
  * blocks of [u32 compressed size][data]. It has no end mark: the stream

@@ -1,5 +1,7 @@
 #include "elf.h"
 
+#include "../lib/le.h"
+
 #include <string.h>
 
 #define PT_LOAD 1
@@ -8,9 +10,6 @@
 #define PHDR_SIZE 56
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return rd16(p) | (uint32_t)rd16(p + 2) << 16; }
-static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 /* off + size within len, without overflow. */
 static int fits(uint64_t off, uint64_t size, size_t len)
@@ -30,16 +29,16 @@ int elf_find_pvh(const uint8_t *n, size_t len, uint64_t *entry)
 	size_t pos = 0;
 
 	while (len - pos >= 12) {
-		uint32_t namesz = rd32(n + pos), descsz = rd32(n + pos + 4), type = rd32(n + pos + 8);
+		uint32_t namesz = le32(n + pos), descsz = le32(n + pos + 4), type = le32(n + pos + 8);
 		uint64_t name = pos + 12, desc = name + align4(namesz), next = desc + align4(descsz);
 
 		if (!fits(name, namesz, len) || !fits(desc, descsz, len) || next > len)
 			return -1;
 		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && !memcmp(n + name, "Xen", 4)) {
 			if (descsz == 4)
-				*entry = rd32(n + desc);
+				*entry = le32(n + desc);
 			else if (descsz == 8)
-				*entry = rd64(n + desc);
+				*entry = le64(n + desc);
 			else
 				return -1;
 			return 1;
@@ -59,17 +58,17 @@ enum elf_err elf_parse(const uint8_t *b, size_t len, uint16_t machine, struct el
 		return ELF_NOT_ELF;
 	if (b[4] != 2 || b[5] != 1)          /* ELFCLASS64, little-endian */
 		return ELF_NOT_64;
-	if (rd16(b + 18) != machine)
+	if (le16(b + 18) != machine)
 		return ELF_WRONG_MACHINE;
-	if (rd16(b + 16) != ET_EXEC)
+	if (le16(b + 16) != ET_EXEC)
 		return ELF_NOT_EXEC;
-	info->entry = rd64(b + 24);
-	phoff = rd64(b + 32);
-	shoff = rd64(b + 40);
-	phnum = rd16(b + 56);
-	shentsize = rd16(b + 58);
-	shnum = rd16(b + 60);
-	if (rd16(b + 54) != PHDR_SIZE || phnum == 0 || !fits(phoff, (uint64_t)phnum * PHDR_SIZE, len))
+	info->entry = le64(b + 24);
+	phoff = le64(b + 32);
+	shoff = le64(b + 40);
+	phnum = le16(b + 56);
+	shentsize = le16(b + 58);
+	shnum = le16(b + 60);
+	if (le16(b + 54) != PHDR_SIZE || phnum == 0 || !fits(phoff, (uint64_t)phnum * PHDR_SIZE, len))
 		return ELF_BAD_PHDRS;
 	info->file_end = phoff + (uint64_t)phnum * PHDR_SIZE;
 	if (shoff && shnum && fits(shoff, (uint64_t)shnum * shentsize, len) &&
@@ -78,9 +77,9 @@ enum elf_err elf_parse(const uint8_t *b, size_t len, uint16_t machine, struct el
 	info->pmin = UINT64_MAX;
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *ph = b + phoff + (uint64_t)i * PHDR_SIZE;
-		uint32_t type = rd32(ph);
-		struct elf_seg s = { rd64(ph + 8), rd64(ph + 32), rd64(ph + 40), rd64(ph + 24),
-				     rd64(ph + 16) };
+		uint32_t type = le32(ph);
+		struct elf_seg s = { le64(ph + 8), le64(ph + 32), le64(ph + 40), le64(ph + 24),
+				     le64(ph + 16) };
 
 		if (type != PT_LOAD && type != PT_NOTE)
 			continue;

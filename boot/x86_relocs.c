@@ -1,8 +1,9 @@
 #include "x86_relocs.h"
 
+#include "../lib/le.h"
+
 #include <string.h>
 
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 int x86_relocs_find(const uint8_t *buf, size_t len, size_t elf_end, struct x86_relocs *r)
 {
@@ -17,7 +18,7 @@ int x86_relocs_find(const uint8_t *buf, size_t len, size_t elf_end, struct x86_r
 			if (pos - elf_end < 4)
 				return -1;
 			pos -= 4;
-			if (rd32(buf + pos) == 0)
+			if (le32(buf + pos) == 0)
 				break;
 			n[list]++;
 		}
@@ -56,7 +57,7 @@ int x86_relocs_apply(const struct x86_relocs *r, uint8_t *img, uint64_t span, ui
 		for (size_t i = 0; i < n; i++) {
 			size_t a = 1 + r->n64, b = a + 1 + r->nneg;
 			unsigned width;
-			uint32_t e = rd32(t + i * 4);
+			uint32_t e = le32(t + i * 4);
 			int64_t off;
 
 			if (i == 0 || i == a || i == b)

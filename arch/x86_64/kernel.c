@@ -3,6 +3,7 @@
 
 #include "../arch.h"
 #include "../../lib/clock.h"
+#include "../../lib/le.h"
 #include "../../lib/log.h"
 #include "../../vmm/loader.h"
 #include "../../vmm/util.h"
@@ -34,8 +35,6 @@ static const char *check_elf(const uint8_t *b, size_t n)
 
 	return r == ELF_OK ? NULL : elf_strerror(r);
 }
-
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 /* The classic path, and why, at debug level. */
 static int classic(struct x86_kernel *k, const char *path, const char *why)
