@@ -72,96 +72,95 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 	return 0;
 }
 
-/* The initrd as the guest gets it: decompressed on the host when it can be
- * (from the cache after the first time) and small enough, else as it is in
- * the file. A plain initrd stays in guest RAM beside what the kernel
- * unpacks from it until the kernel frees it, so twice its size must fit
- * well within RAM: at most a quarter of it (ram) is handed over unpacked;
- * a bigger one the kernel unpacks itself, as it always did. */
-static int initrd_contents(const char *path, size_t limit, uint64_t ram, struct kblob *b,
-			   const char **how)
+/* An xz or lzma initrd (raw, len bytes) unpacked on the host, from the
+ * cache after the first time: 1 with *b, or 0 to leave it as it is. Only
+ * what the kernel would inflate slowly is unpacked (and cached): gzip, zstd
+ * and lz4 go as they are: measured in the nested boot tests, a plain 12 MiB
+ * initrd cost the guest twice the time its 5.6 MiB gzip did (each page the
+ * guest first touches is an exit there), and inflating it here cost more
+ * again. A plain initrd stays in guest RAM beside what the kernel unpacks
+ * from it until the kernel frees it, so the caller's limit keeps it to a
+ * quarter of RAM; a bigger one the kernel unpacks itself. */
+static int initrd_unpacked(const char *path, const uint8_t *raw, size_t len, size_t limit,
+			   struct kblob *b, const char **how)
 {
-	uint8_t *raw, *out;
-	size_t len, outlen;
+	uint8_t *out;
+	size_t outlen;
 	const char *why;
-	int cache, ret = file_read_all(path, &raw, &len, limit ? limit : 1);
 
 	memset(b, 0, sizeof(*b));
-	if (ret < 0) {
-		pr_err("initrd %s: %s", path,
-		       ret == -EFBIG ? "larger than guest RAM allows; raise --mem" : strerror(-ret));
-		return -1;
-	}
-	*how = "as it is";
-	if (limit > ram / 4)
-		limit = (size_t)(ram / 4);
-	/* Only what the kernel would inflate slowly (xz, lzma) is handed over
-	 * unpacked, and cached. gzip, zstd and lz4 go as they are: measured in
-	 * the nested boot tests, a plain 12 MiB initrd cost the guest twice the
-	 * time its 5.6 MiB gzip did (each page the guest first touches is an
-	 * exit there), and inflating it here cost more again. */
-	cache = dc_worth_caching((enum dc_fmt)initrd_first_format(raw, len));
-	if (!cache)
-		goto as_is;
+	if (!dc_worth_caching((enum dc_fmt)initrd_first_format(raw, len)))
+		return 0;
 	if (kcache_get("initrd", raw, len, b)) {
 		if (b->len <= limit) {
 			*how = "decompressed on the host, from the cache";
-			free(raw);
-			return 0;
+			return 1;
 		}
 		kblob_free(b);
 	}
 	switch (initrd_unpack(raw, len, limit, &out, &outlen, &why)) {
 	case INITRD_UNPACKED:
 		kcache_put("initrd", raw, len, out, outlen);
-		free(raw);
 		b->heap = out;
 		b->p = out;
 		b->len = outlen;
 		*how = "decompressed on the host";
-		return 0;
+		return 1;
 	case INITRD_CANNOT:
 		pr_debug("initrd %s: %s; the kernel unpacks it", path, why);
 		break;
 	case INITRD_PLAIN:
 		break;
 	}
-as_is:
-	b->heap = raw;
-	b->p = raw;
-	b->len = len;
 	return 0;
 }
 
 int load_initrd(struct guest_mem *mem, const char *path, uint64_t lowest, uint64_t highest,
 		uint64_t *addr, uint64_t *size)
 {
-	uint64_t room = highest > lowest ? highest - lowest : 0, at;
-	struct kblob b = { 0 };
-	const char *how = "as it is";
+	uint64_t room = highest > lowest ? highest - lowest : 0, at, at2;
 	long long t0 = mono_us();
-
+	const char *how;
+	struct kblob b;
 	struct stat st;
+	uint8_t *raw;
+	int fd, ret;
 
-	/* Too big as it is in the file: the same refusal as once it is read. */
-	if (stat(path, &st) == 0 && (uint64_t)st.st_size > room)
-		b.len = (size_t)st.st_size;
-	else if (initrd_contents(path, room > SIZE_MAX ? SIZE_MAX : (size_t)room, mem->size, &b,
-				 &how) < 0)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		pr_err("initrd %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	*size = b.len;
+	}
+	*size = (uint64_t)st.st_size;
 	at = *size <= highest ? (highest - *size) & ~0xfffULL : 0;
 	if (*size == 0 || *size > highest || at < lowest) {
 		pr_err("initrd %s (%llu MiB) does not fit in guest RAM below %llu MiB next to the kernel; raise --mem",
 		       path, (unsigned long long)(*size >> 20), (unsigned long long)(highest >> 20));
-		kblob_free(&b);
+		close(fd);
 		return -1;
 	}
-	memcpy(guest_mem_ptr(mem, at, *size), b.p, *size);
-	if (strcmp(how, "as it is"))
-		pr_info("initrd %s: %llu KiB, %s, in %lld us", path, (unsigned long long)(*size >> 10), how,
-			mono_us() - t0);
-	kblob_free(&b);
+	/* Read straight to where it goes: as it is, it stays there. */
+	raw = guest_mem_ptr(mem, at, *size);
+	ret = file_read_exact(fd, raw, *size);
+	close(fd);
+	if (ret < 0) {
+		pr_err("initrd %s: %s", path, strerror(-ret));
+		return -1;
+	}
+	if (initrd_unpacked(path, raw, *size, (size_t)(room < mem->size / 4 ? room : mem->size / 4),
+			    &b, &how)) {
+		at2 = (highest - b.len) & ~0xfffULL;
+		if (at2 >= lowest) {
+			memcpy(guest_mem_ptr(mem, at2, b.len), b.p, b.len);
+			at = at2;
+			*size = b.len;
+			pr_info("initrd %s: %llu KiB, %s, in %lld us", path,
+				(unsigned long long)(*size >> 10), how, mono_us() - t0);
+		}
+		kblob_free(&b);
+	}
 	*addr = at;
 	return 0;
 }

@@ -21,10 +21,10 @@ int loader_inflate(const char *what, const char *kind, enum dc_fmt f, const uint
 		   struct kblob *out, int *hit);
 
 /* Loads the initrd at path page-aligned as high as it fits below highest
- * and not below lowest. A compressed initrd (or a plain cpio followed by
- * compressed ones, as Debian's) is handed over decompressed when the host
+ * and not below lowest. An xz or lzma one (also after plain cpio archives,
+ * as Debian's early microcode) is handed over decompressed when the host
  * can do it (boot/initrd.c), from the boot cache after the first time;
- * otherwise as it is. 0, or -1 after one error line. */
+ * others as they are. 0, or -1 after one error line. */
 int load_initrd(struct guest_mem *mem, const char *path, uint64_t lowest, uint64_t highest,
 		uint64_t *addr, uint64_t *size);
 

@@ -66,15 +66,19 @@ static int unpack_image(const struct vm_config *cfg, uint8_t **img, size_t *len,
 			   &hit) < 0)
 		return -1;
 	free(*img);
-	*img = malloc(b.len);
-	if (!*img) {
-		pr_err("%s: out of memory", what);
+	if (b.heap) {
+		*img = b.heap;               /* inflated here: the buffer is ours */
+	} else {
+		*img = malloc(b.len);        /* a cache entry's mapping */
+		if (!*img) {
+			pr_err("%s: out of memory", what);
+			kblob_free(&b);
+			return -1;
+		}
+		memcpy(*img, b.p, b.len);
 		kblob_free(&b);
-		return -1;
 	}
-	memcpy(*img, b.p, b.len);
 	*len = b.len;
-	kblob_free(&b);
 	snprintf(how, howlen, ", %s, decompressed on the host%s", dc_name(f), hit ? " (cached)" : "");
 	return 0;
 }

@@ -193,7 +193,5 @@ int x86_kernel_place(const struct vm_config *cfg, struct guest_mem *mem, struct 
 
 void x86_kernel_free(struct x86_kernel *k)
 {
-	if (k->elf.heap || k->elf.map)
-		kblob_free(&k->elf);
-	memset(&k->elf, 0, sizeof(k->elf));
+	kblob_free(&k->elf);     /* a vmlinux's blob is the caller's: nothing to free */
 }
