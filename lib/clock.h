@@ -1,16 +1,9 @@
-/* Milliseconds on the monotonic clock: deadlines and elapsed times. */
+/* The monotonic clock in microseconds and milliseconds: deadlines and
+ * elapsed times. */
 #ifndef AIRLOCK_CLOCK_H
 #define AIRLOCK_CLOCK_H
 
 #include <time.h>
-
-static inline long long mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static inline long long mono_us(void)
 {
@@ -18,6 +11,11 @@ static inline long long mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static inline long long mono_ms(void)
+{
+	return mono_us() / 1000;
 }
 
 /* When main() began (0 until clock_mark_start): the VMM's own start time
